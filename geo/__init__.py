@@ -1,0 +1,1 @@
+"""The domain of Upstream Atlas: geography, geocoding, overlays and deserts. No HTTP, no HTML."""

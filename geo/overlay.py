@@ -1,0 +1,11 @@
+"""Overlays: which county, circuit or division a location or service area falls in."""
+
+from __future__ import annotations
+
+from geo.db import Connection, query
+
+
+def assign_counties(conn: Connection, source: str) -> None:
+    """Give every placed location of `source` its county FIPS (circuits follow via region_member)."""
+    conn.execute(query("assign_location_county"), {"source": source})
+    conn.execute(query("assign_location_county_nearest"), {"source": source})

@@ -1,0 +1,50 @@
+"""One settings class for the whole project, read from `ATLAS_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Built once by whoever starts the program (CLI or app factory) and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="An existing PostGIS database. When unset, the project's own local cluster is used.",
+    )
+    # The project-owned local cluster (used only when database_url is unset).
+    home: Path = Field(default=PROJECT_ROOT / ".atlas", description="Where the local cluster lives.")
+    pg_port: int = 54329
+    pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
+    db_name: str = "atlas"
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    pool_min: int = 2
+    pool_max: int = 20
+    statement_timeout_ms: int = 15000
+
+    @property
+    def cluster_dir(self) -> Path:
+        return self.home / "pg"
+
+    @property
+    def password_file(self) -> Path:
+        return self.home / "pg.password"
+
+    def local_url(self, db_name: str | None = None) -> str:
+        """The URL of the local cluster; the password is made when the cluster is."""
+        password = self.password_file.read_text().strip() if self.password_file.exists() else ""
+        return f"postgresql://atlas:{password}@127.0.0.1:{self.pg_port}/{db_name or self.db_name}"
+
+    def url(self) -> str:
+        """The database everything talks to: ATLAS_DATABASE_URL if given, else the local cluster."""
+        return self.database_url or self.local_url()

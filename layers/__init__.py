@@ -1,0 +1,1 @@
+"""What a map shows: a registry of layers, each with its data query, style, legend and popup."""

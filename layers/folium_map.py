@@ -1,0 +1,82 @@
+"""Compose folium maps from the layer registry.
+
+Folium draws the frame (map, basemap, layer control, legend). Layer data is fetched by the browser
+from the JSON API and drawn by static/atlas-map.js, whose popups are built with DOM text nodes:
+user-supplied names can never become markup, and no data is pasted into an inline <script>.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import cast
+
+import folium
+import folium.plugins
+
+from layers.registry import Layer
+
+LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js"),
+            ("markercluster", "/static/vendor/markercluster/leaflet.markercluster.js"),
+            ("atlas_map", "/static/atlas-map.js")]
+LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css"),
+             ("markercluster_css", "/static/vendor/markercluster/MarkerCluster.css"),
+             ("markercluster_default_css", "/static/vendor/markercluster/MarkerCluster.Default.css"),
+             ("atlas_css", "/static/atlas.css")]
+
+
+def _script_json(value: object) -> str:
+    """JSON safe to place inside a <script>: no '<', '>' or '&' that could close the tag."""
+    return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def build_map(
+    layers: list[tuple[Layer, str]],
+    *,
+    bounds: tuple[float, float, float, float] | None,
+    title: str,
+    note: str = "",
+    basemap: bool = True,
+) -> folium.Map:
+    """A map with one toggleable group per (layer, data URL); bounds is (minx, miny, maxx, maxy)."""
+    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    m.default_js = LOCAL_JS
+    m.default_css = LOCAL_CSS
+    if basemap:
+        # Loaded by the viewer's browser; the map still draws boundaries and points without it.
+        folium.TileLayer("OpenStreetMap", name="Basemap (OpenStreetMap)", control=True).add_to(m)
+    if bounds:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    specs = []
+    for layer, url in layers:
+        group = folium.FeatureGroup(name=layer.title, show=True).add_to(m)
+        specs.append({
+            "group": group.get_name(), "url": url, "name": layer.name, "geometry": layer.geometry,
+            "style": layer.style, "popup": [list(p) for p in layer.popup], "cluster": layer.cluster,
+        })
+    folium.LayerControl(collapsed=False).add_to(m)
+    legend = "".join(
+        f'<li><span class="swatch" style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'
+        f"{html.escape(layer.legend or layer.title)}</li>"
+        for layer, _ in layers
+    )
+    _root(m).html.add_child(folium.Element(
+        f'<div class="atlas-legend" role="region" aria-label="Legend"><strong>{html.escape(title)}</strong>'
+        f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
+        f'<p class="status" aria-live="polite"></p></div>'
+    ))
+    # Folium defines the map and groups later in the same script; hand them over once it has run.
+    groups = ", ".join(f'"{spec["group"]}": {spec["group"]}' for spec in specs)
+    _root(m).script.add_child(folium.Element(
+        "document.addEventListener('DOMContentLoaded', function () { "
+        f"AtlasMap.load({m.get_name()}, {_script_json(specs)}, {{{groups}}}); }});"
+    ))
+    return m
+
+
+def _root(m: folium.Map) -> folium.Figure:
+    return cast(folium.Figure, m.get_root())
+
+
+def render(m: folium.Map) -> str:
+    return _root(m).render()

@@ -1,0 +1,1 @@
+"""The FastAPI app, its API and pages, and the `atlas` command line."""

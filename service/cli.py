@@ -1,0 +1,195 @@
+"""`atlas`: the command line for setting up, loading data and serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from geo import cluster
+from geo.db import connect
+from geo.errors import AtlasError, ValidationFailed
+from geo.settings import Settings
+
+app = typer.Typer(help="Upstream Atlas: map family services, find service deserts.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: the project's own local cluster or ATLAS_DATABASE_URL.")
+regions_app = typer.Typer(help="Counties, states, circuits, divisions and custom regions.")
+sample_app = typer.Typer(help="SAMPLE services for demonstration (clearly labelled as sample).")
+app.add_typer(db_app, name="db")
+app.add_typer(regions_app, name="regions")
+app.add_typer(sample_app, name="sample")
+
+console = Console(stderr=True)
+
+
+def _fail(error: Exception) -> None:
+    if isinstance(error, ValidationFailed):
+        for e in error.errors:
+            console.print(f"[red]✗[/red] {e}", highlight=False)
+        console.print(f"[red]{len(error.errors)} problem(s); nothing was changed.[/red]")
+    else:
+        console.print(f"[red]✗ {error}[/red]", highlight=False)
+    raise typer.Exit(1)
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the database URL in use."""
+    print(Settings().url())
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the project's local PostgreSQL cluster (made on first use)."""
+    settings = Settings()
+    try:
+        made = cluster.init(settings)
+        cluster.start(settings)
+    except cluster.ClusterError as e:
+        _fail(e)
+    console.print(f"{'Created and started' if made else 'Running'}: local PostGIS on port {settings.pg_port}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the project's local PostgreSQL cluster."""
+    cluster.stop(Settings())
+    console.print("Stopped.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the database answers."""
+    settings = Settings()
+    try:
+        with connect(settings) as conn:
+            row = conn.execute("SELECT postgis_full_version() AS v").fetchone()
+        console.print(f"up: {row['v'][:60] if row else ''}")
+    except Exception as e:  # noqa: BLE001 - any failure means "down" here
+        console.print(f"[red]down: {e}[/red]")
+        raise typer.Exit(1) from None
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Create the database (and PostGIS) if needed and run the migrations."""
+    from geo.setup import prepare_database
+
+    prepare_database(Settings())
+    console.print("Schema is up to date.")
+
+
+@app.command("setup")
+def setup(
+    sample: int = typer.Option(3000, help="How many SAMPLE services to load (0 for none)."),
+) -> None:
+    """Everything `make demo` needs: database, schema, reference geography, taxonomy, sample."""
+    from geo.setup import load_reference, prepare_database
+
+    settings = Settings()
+    try:
+        with console.status("Preparing the database…"):
+            prepare_database(settings)
+        with console.status("Loading counties, circuits, divisions, taxonomy and sample services…"):
+            report = load_reference(settings, sample_count=sample)
+    except (AtlasError, cluster.ClusterError) as e:
+        _fail(e)
+    console.print(
+        f"Ready: {report.regions_changed} region rows changed, {report.groups_moved} county moves, "
+        f"{report.sample_written} sample services written."
+    )
+
+
+@regions_app.command("reload")
+def regions_reload(
+    file: Path | None = typer.Argument(None, help="One crosswalk CSV (default: all in data/regions.toml)."),
+) -> None:
+    """Re-read the county→circuit/division crosswalks and rebuild the regions that changed."""
+    from geo.regions import reload_crosswalks
+
+    settings = Settings()
+    try:
+        with connect(settings) as conn:
+            reports = reload_crosswalks(conn, settings.data_dir, only=file)
+    except AtlasError as e:
+        _fail(e)
+    if file is not None and not reports:
+        _fail(AtlasError(f"{file} is not a crosswalk named in {settings.data_dir / 'regions.toml'}"))
+    for r in reports:
+        for county, old, new in r.moved:
+            console.print(f"  {county}: {old or '(none)'} → {new}")
+        console.print(f"{r.state} {r.kind}s: {r.groups} groups, {len(r.moved)} counties moved, "
+                      f"rebuilt {', '.join(r.rebuilt) or 'none'}")
+
+
+@regions_app.command("load")
+def regions_load() -> None:
+    """Load (or refresh) counties and states from data/ and apply the crosswalks."""
+    from geo.regions import load_census_regions, reload_crosswalks
+    from geo.taxonomy import load_taxonomy
+
+    settings = Settings()
+    with connect(settings) as conn:
+        changed = load_census_regions(conn, settings.data_dir)
+        load_taxonomy(conn, settings.data_dir)
+        reload_crosswalks(conn, settings.data_dir)
+    console.print(f"{changed} county/state rows changed.")
+
+
+@regions_app.command("add-custom")
+def regions_add_custom(
+    path: Path,
+    code_field: str = typer.Option(..., help="The field holding each area's code."),
+    name_field: str = typer.Option(..., help="The field holding each area's name."),
+    layer: str | None = typer.Option(None, help="Layer name, for GeoPackages with several."),
+) -> None:
+    """Load custom areas (towns, catchments) from GeoJSON, GeoPackage or Shapefile."""
+    from geo.regions import load_custom_regions
+
+    try:
+        with connect(Settings()) as conn:
+            n = load_custom_regions(conn, path, code_field=code_field, name_field=name_field, layer=layer)
+    except AtlasError as e:
+        _fail(e)
+    console.print(f"{n} custom regions loaded from {path}.")
+
+
+@sample_app.command("load")
+def sample_load(count: int = typer.Option(3000, help="How many SAMPLE services.")) -> None:
+    """(Re)generate the SAMPLE services; a no-op when they are already there."""
+    from geo.sample import load_sample
+
+    settings = Settings()
+    with connect(settings) as conn:
+        n = load_sample(conn, settings.data_dir, count=count)
+    console.print(f"{n} sample services written." if n else "Sample services already loaded.")
+
+
+@sample_app.command("remove")
+def sample_remove() -> None:
+    """Delete every SAMPLE record."""
+    from geo.sample import remove_sample
+
+    with connect(Settings()) as conn:
+        remove_sample(conn)
+    console.print("Sample services removed.")
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None), port: int | None = typer.Option(None),
+    workers: int = typer.Option(1),
+) -> None:
+    """Serve the maps and API (default http://127.0.0.1:8000)."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+        workers=workers, access_log=False, log_config=None,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,69 @@
+"""One table from exception to HTTP status. Every error is JSON with a message a person can act on;
+no stack trace ever reaches a client."""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import psycopg_pool
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo.errors import BadRequest, NotFound, ValidationFailed
+from service.responses import JSONResponse
+
+log = logging.getLogger("atlas.errors")
+
+STATUS: dict[type[Exception], int] = {
+    BadRequest: 400,
+    NotFound: 404,
+    ValidationFailed: 422,
+    psycopg_pool.PoolTimeout: 503,
+    psycopg.OperationalError: 503,
+}
+DATABASE_DOWN = "The database is not answering; please try again in a few seconds."
+
+
+def _status_for(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+async def atlas_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    status = _status_for(exc)
+    if status == 503:
+        body: dict = {"detail": DATABASE_DOWN}
+        headers = {"Retry-After": "5"}
+    elif status == 500:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        body, headers = {"detail": "Internal error; it has been logged."}, {}
+    else:
+        body, headers = {"detail": str(exc)}, {}
+        if isinstance(exc, ValidationFailed):
+            body["errors"] = [e.as_dict() for e in exc.errors]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "reason": e["msg"]}
+        for e in exc.errors()
+    ]
+    message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return JSONResponse({"detail": message, "errors": errors}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, atlas_error_handler)
+    for cls in STATUS:
+        app.add_exception_handler(cls, atlas_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error_handler)  # type: ignore[arg-type]

@@ -1,0 +1,82 @@
+// Upstream Atlas: fill folium feature groups with layer data fetched from the JSON API.
+// Popups are DOM nodes filled with textContent, so names and descriptions are always text.
+(function () {
+  "use strict";
+
+  function popupNode(props, fields) {
+    var box = document.createElement("div");
+    box.className = "atlas-popup";
+    if (props.is_sample) {
+      var badge = document.createElement("p");
+      badge.className = "sample-badge";
+      badge.textContent = "SAMPLE DATA — not a real service";
+      box.appendChild(badge);
+    }
+    var dl = document.createElement("dl");
+    fields.forEach(function (f) {
+      var value = props[f[0]];
+      if (value === null || value === undefined || value === "") return;
+      var dt = document.createElement("dt");
+      dt.textContent = f[1];
+      var dd = document.createElement("dd");
+      dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    });
+    box.appendChild(dl);
+    return box;
+  }
+
+  function pointLayer(data, spec) {
+    var target = (spec.cluster && L.markerClusterGroup) ? L.markerClusterGroup({ chunkedLoading: true }) : L.featureGroup();
+    var markers = [];
+    data.features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      var marker = L.circleMarker([c[1], c[0]], {
+        radius: spec.style.radius || 6, color: "#fff", weight: 1.5,
+        fillColor: spec.style.color || "#b45309", fillOpacity: 0.9
+      });
+      marker.bindPopup(function () { return popupNode(f.properties, spec.popup); });
+      marker.feature = f;
+      markers.push(marker);
+    });
+    if (target.addLayers) { target.addLayers(markers); } else { markers.forEach(function (m) { target.addLayer(m); }); }
+    return target;
+  }
+
+  function polygonLayer(data, spec) {
+    return L.geoJSON(data, {
+      style: function () { return spec.style; },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () { return popupNode(f.properties, spec.popup); });
+      }
+    });
+  }
+
+  function load(map, specs, groups) {
+    var status = document.querySelector(".atlas-legend .status");
+    var pending = specs.length;
+    var counts = {};
+    specs.forEach(function (spec) {
+      fetch(spec.url, { credentials: "omit" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (data) {
+          var layer = spec.geometry === "point" ? pointLayer(data, spec) : polygonLayer(data, spec);
+          groups[spec.group].addLayer(layer);
+          counts[spec.name] = data.features.length;
+          if (spec.geometry === "polygon") { groups[spec.group].bringToBack(); }
+        })
+        .catch(function (e) { counts[spec.name] = "error " + e.message; })
+        .finally(function () {
+          pending -= 1;
+          if (pending === 0) {
+            document.body.setAttribute("data-atlas-loaded", JSON.stringify(counts));
+            if (status) status.textContent = "";
+          }
+        });
+    });
+    if (status) status.textContent = "Loading…";
+  }
+
+  window.AtlasMap = { load: load, popupNode: popupNode };
+})();

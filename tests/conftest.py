@@ -1,0 +1,166 @@
+"""Shared fixtures: a real PostGIS test database, built once per session with the reference data
+and the sample services; a connection per test inside a transaction that is rolled back; a live
+server for browser tests. A missing database fails the run — nothing here ever skips."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from geo import cluster
+from geo.settings import Settings
+from geo.setup import load_reference, prepare_database
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SAMPLE_COUNT = 3000
+
+
+def _test_settings() -> Settings:
+    """The test database: `<name>_test` beside whatever ATLAS_DATABASE_URL (or the local cluster) names."""
+    base = Settings()
+    url = base.url()
+    name = psycopg.conninfo.conninfo_to_dict(url).get("dbname") or "atlas"
+    test_url = psycopg.conninfo.make_conninfo(url, dbname=f"{name}_test")
+    return base.model_copy(update={"database_url": _as_url(test_url)})
+
+
+def _as_url(conninfo: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(conninfo)
+    return (f"postgresql://{info.get('user', '')}:{info.get('password', '')}@{info.get('host', '127.0.0.1')}"
+            f":{info.get('port', 5432)}/{info['dbname']}")
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    base = Settings()
+    if base.database_url is None:
+        cluster.start(base)  # fails loudly if PostgreSQL/PostGIS is not installed
+    test = _test_settings()
+    cluster.drop_database(test.url())
+    prepare_database(test)
+    load_reference(test, sample_count=SAMPLE_COUNT)
+    return test
+
+
+@pytest.fixture
+def conn(settings: Settings) -> Iterator[psycopg.Connection]:
+    """A connection whose work is rolled back after the test."""
+    with psycopg.connect(settings.url(), row_factory=dict_row) as c:  # type: ignore[arg-type]
+        yield c
+        c.rollback()
+
+
+@pytest.fixture
+def committed_conn(settings: Settings) -> Iterator[psycopg.Connection]:
+    """For tests that must commit (other processes look); they clean up after themselves."""
+    with psycopg.connect(settings.url(), row_factory=dict_row, autocommit=True) as c:  # type: ignore[arg-type]
+        yield c
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`atlas serve` in a subprocess; stopped by the PID we started, never by name."""
+
+    def __init__(self, settings: Settings, log_dir: Path, extra_env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_dir / f"server-{self.port}.log"
+        env = {**os.environ, "ATLAS_DATABASE_URL": settings.url(), **(extra_env or {})}
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings, artifacts: Path) -> Iterator[LiveServer]:
+    server = LiveServer(settings, artifacts)
+    yield server
+    server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """Skipped tests hide missing parts (a database, a browser): they fail the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"FAIL: {len(skipped)} test(s) skipped; skips are not allowed.", red=True)
+        session.exitstatus = 1
