@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := postgresql-15-postgis-3
-APT_TEST_PACKAGES := chromium gdal-bin postgresql-contrib
+APT_TEST_PACKAGES := chromium gdal-bin
 
 .PHONY: demo test deps deps-test venv db setup serve lint typecheck pytest bench clean
 
@@ -38,7 +38,7 @@ serve: venv
 	$(BIN)/atlas serve
 
 lint: venv
-	$(BIN)/ruff check geo layers service tests bench
+	$(BIN)/ruff check geo layers service tests $(wildcard bench)
 
 typecheck: venv
 	$(BIN)/mypy
