@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from pyproj import Geod, Transformer
@@ -36,7 +37,7 @@ EARTH_RADIUS_M = 6_371_008.8
 # The authalic sphere of LAEA on WGS84 and Karney's ellipsoidal geodesic differ by well under 1%;
 # added to the projection's own distortion bound so candidate searches never miss a pair.
 ELLIPSOID_MARGIN = 0.01
-NEAREST_CANDIDATES = 4
+NEAREST_CANDIDATES = 8
 
 
 def geodesic_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
@@ -106,16 +107,16 @@ class LocalProjection:
     @classmethod
     def around(cls, lon: np.ndarray, lat: np.ndarray) -> LocalProjection:
         """Centred on the bounding box of the points; `eps` bounds |planar/geodesic − 1| inside it."""
-        lon0 = float((np.min(lon) + np.max(lon)) / 2)
-        lat0 = float((np.min(lat) + np.max(lat)) / 2)
+        # The centre is rounded to 0.1° so a region's projection is made once and then reused.
+        lon0 = round(float((np.min(lon) + np.max(lon)) / 2), 1)
+        lat0 = round(float((np.min(lat) + np.max(lat)) / 2), 1)
         corners_lon = np.array([np.min(lon), np.min(lon), np.max(lon), np.max(lon)])
         corners_lat = np.array([np.min(lat), np.max(lat), np.min(lat), np.max(lat)])
         reach = float(np.max(geodesic_m(np.full(4, lon0), np.full(4, lat0), corners_lon, corners_lat)))
         # LAEA's scale factors are cos(c/2) and 1/cos(c/2) at angular distance c from the centre.
         c = min(reach / EARTH_RADIUS_M, 2.0)
         eps = 1 / math.cos(c / 2) - 1 + ELLIPSOID_MARGIN
-        crs = f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
-        return cls(lon0, lat0, eps, Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+        return cls(lon0, lat0, eps, _laea(lon0, lat0))
 
     def points(self, lon: np.ndarray, lat: np.ndarray) -> PointSet:
         lon = np.asarray(lon, dtype=float)
@@ -124,42 +125,51 @@ class LocalProjection:
         return PointSet(lon, lat, np.column_stack([x, y]) if len(lon) else np.zeros((0, 2)))
 
 
+@lru_cache(maxsize=64)
+def _laea(lon0: float, lat0: float) -> Transformer:
+    crs = f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
 def nearest_m(demand: PointSet, supply: PointSet, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """Geodesic metres from each demand point to its nearest supply point, and that point's index.
 
-    The KD-tree proposes the planar-nearest candidates; a demand point whose runner-up is not
-    clearly farther (beyond the distortion bound) gets geodesics to all candidates, and one whose
-    last candidate is still within the bound gets a radius search. With no supply: inf and -1.
+    The KD-tree proposes the two planar-nearest; a demand point whose runner-up is not clearly
+    farther (beyond the distortion bound) gets geodesics to its NEAREST_CANDIDATES planar-nearest,
+    and one whose last candidate is still within the bound gets a radius search. No supply: inf, -1.
     """
     n = len(demand)
     if len(supply) == 0 or n == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    k = min(NEAREST_CANDIDATES, len(supply))
+    k = min(2, len(supply))
     planar, index = supply.tree.query(demand.xy, k=k)
     if k == 1:
         planar, index = planar[:, None], index[:, None]
-    best = geodesic_m(demand.lon, demand.lat, supply.lon[index[:, 0]], supply.lat[index[:, 0]])
     best_index = index[:, 0].astype(np.int64)
-    if k > 1:
-        unsure = np.flatnonzero(planar[:, 1] / (1 + eps) < best)
-        if len(unsure):
-            rows = np.repeat(unsure, k - 1)
-            cand = index[unsure, 1:].ravel()
-            d = geodesic_m(demand.lon[rows], demand.lat[rows], supply.lon[cand], supply.lat[cand])
-            d = d.reshape(len(unsure), k - 1)
-            pick = np.argmin(d, axis=1)
-            closer = d[np.arange(len(unsure)), pick] < best[unsure]
-            best[unsure[closer]] = d[closer, pick[closer]]
-            best_index[unsure[closer]] = cand.reshape(len(unsure), k - 1)[closer, pick[closer]]
+    best = geodesic_m(demand.lon, demand.lat, supply.lon[best_index], supply.lat[best_index])
+    if k == 1:
+        return best, best_index
+    unsure = np.flatnonzero(planar[:, 1] / (1 + eps) < best)
+    if len(unsure) == 0:
+        return best, best_index
+    k = min(NEAREST_CANDIDATES, len(supply))
+    planar, index = supply.tree.query(demand.xy[unsure], k=k)
+    rows = np.repeat(unsure, k)
+    d = geodesic_m(demand.lon[rows], demand.lat[rows], supply.lon[index.ravel()], supply.lat[index.ravel()])
+    d = d.reshape(len(unsure), k)
+    pick = np.argmin(d, axis=1)
+    best[unsure] = d[np.arange(len(unsure)), pick]
+    best_index[unsure] = index[np.arange(len(unsure)), pick]
     if len(supply) > k:
         # Candidates beyond the k-th planar neighbour could still be nearer: search those rare cells.
-        for i in np.flatnonzero(planar[:, -1] / (1 + eps) < best):
+        for row in np.flatnonzero(planar[:, -1] / (1 + eps) < best[unsure]):
+            i = unsure[row]
             near = np.asarray(supply.tree.query_ball_point(demand.xy[i], best[i] * (1 + eps)), dtype=np.int64)
-            d = geodesic_m(np.full(len(near), demand.lon[i]), np.full(len(near), demand.lat[i]),
-                           supply.lon[near], supply.lat[near])
-            j = int(np.argmin(d))
-            if d[j] < best[i]:
-                best[i], best_index[i] = d[j], near[j]
+            d_near = geodesic_m(np.full(len(near), demand.lon[i]), np.full(len(near), demand.lat[i]),
+                                supply.lon[near], supply.lat[near])
+            j = int(np.argmin(d_near))
+            if d_near[j] < best[i]:
+                best[i], best_index[i] = d_near[j], near[j]
     return best, best_index
 
 

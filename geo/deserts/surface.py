@@ -23,6 +23,7 @@ areas are H3's exact spherical areas; footprint distances are great-circle metre
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -139,6 +140,11 @@ def places_in_bounds(bounds: tuple[float, float, float, float]) -> list[Place]:
     return [Place(float(x), float(y), float(p)) for x, y, p in zip(lon[keep], lat[keep], pop[keep], strict=True)]
 
 
+# h3's compiled centre function, without the per-call argument checks of the public wrapper (the
+# cells come straight from h3); the public function where a future h3 moves it.
+_cell_centre = getattr(getattr(h3, "_cy", None), "cell_to_latlng", h3i.cell_to_latlng)
+
+
 def _cells_of(geom: shapely.Geometry, resolution: int) -> list[int]:
     return list(h3i.geo_to_cells(geom, resolution))
 
@@ -149,19 +155,21 @@ def build_surface(counties: Sequence[County], places: Sequence[Place], resolutio
     if not 0 <= resolution <= 15:
         raise ValueError("H3 resolution must be between 0 and 15")
     per_county = [_cells_of(c.geom, resolution) for c in counties]
-    owner: dict[int, int] = {}
-    for k, county_cells in enumerate(per_county):
-        for cell in county_cells:
-            owner.setdefault(cell, k)
     for k, shape in enumerate(counties):
         if not per_county[k]:  # too small for a cell centre: claim the cell at its representative point
             point = shape.geom.representative_point()
-            owner[h3i.latlng_to_cell(point.y, point.x, resolution)] = k
-    cells = np.fromiter(owner.keys(), dtype=np.uint64, count=len(owner))
-    county = np.fromiter(owner.values(), dtype=np.int64, count=len(owner))
-    order = np.argsort(cells)
-    cells, county = cells[order], county[order]
-    centres = np.array([h3i.cell_to_latlng(int(c)) for c in cells], dtype=float).reshape(-1, 2)
+            per_county[k] = [h3i.latlng_to_cell(point.y, point.x, resolution)]
+    every = np.fromiter(itertools.chain.from_iterable(per_county), dtype=np.uint64,
+                        count=sum(map(len, per_county)))
+    owners = np.repeat(np.arange(len(counties)), [len(c) for c in per_county])
+    # A cell listed twice (a claimed cell, or a centre exactly on a shared border) keeps one county:
+    # a claiming county (listed with one cell) wins, otherwise the first county listed.
+    claimed = np.array([len(c) == 1 for c in per_county], dtype=bool)[owners]
+    order = np.lexsort((~claimed, every))
+    every, owners = every[order], owners[order]
+    first = np.concatenate([[True], every[1:] != every[:-1]]) if len(every) else np.zeros(0, dtype=bool)
+    cells, county = every[first], owners[first]
+    centres = np.array(list(map(_cell_centre, cells.tolist())), dtype=float).reshape(-1, 2)
     population = np.zeros(len(cells))
     county_pop = np.array([c.population for c in counties], dtype=float)
 
