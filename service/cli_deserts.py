@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geo.db import connect
-from geo.errors import AtlasError
+from geo.errors import AtlasError, ValidationFailed
 from geo.settings import Settings
 
 app = typer.Typer(help="Service deserts: H3 access surfaces, rollups per county and circuit, gap matrices.")
@@ -83,3 +84,25 @@ def recompute(region: str = typer.Option(..., help="The region whose services ch
         console.print(f"[red]✗ {e}[/red]", highlight=False)
         raise typer.Exit(1) from None
     console.print(f"Recomputed {len(ids)} run(s): {', '.join(map(str, ids)) or 'none overlapped'}")
+
+
+@app.command("load-population")
+def load_population(
+    path: Path,
+    geoid_field: str = typer.Option(..., help="The field holding each area's GEOID."),
+    population_field: str = typer.Option(..., help="The field holding each area's population."),
+    layer: str | None = typer.Option(None, help="Layer name, for GeoPackages with several."),
+) -> None:
+    """Load tract or block-group population (with shapes); it replaces the default model there."""
+    from geo.deserts.population import load_population_areas
+
+    try:
+        with connect(Settings()) as conn:
+            n = load_population_areas(conn, path, geoid_field=geoid_field, population_field=population_field,
+                                      layer=layer)
+    except ValidationFailed as e:
+        for err in e.errors:
+            console.print(f"[red]✗[/red] {err}", highlight=False)
+        console.print(f"[red]{len(e.errors)} problem(s); nothing was loaded.[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{n} population areas loaded from {path}; run `atlas deserts recompute` for their regions.")

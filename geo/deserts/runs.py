@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 from geo.db import Connection, copy_rows, query
 from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
+from geo.deserts.population import apply_population_areas, population_areas_near
 from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
 from geo.errors import BadRequest, NotFound
 from geo.states import state_fips
@@ -266,6 +267,9 @@ def compute_run(
 
     bounds = shapely.union_all([c.geom.envelope for c in counties]).bounds
     surface = build_surface(counties, places_in_bounds(bounds), params.resolution)
+    finer = apply_population_areas(surface, population_areas_near(conn, [c.fips for c in counties]))
+    conn.execute("UPDATE desert_run SET parameters = parameters || %s WHERE id = %s",
+                 [Jsonb({"cells_from_population_areas": finer}), run_id])
     urban = surface.urban(params.urban_density_per_km2)
     h3s = surface.h3_strings()
     geoms = shapely.to_wkb(shapely.set_srid(surface.polygons(), 4326), hex=True, include_srid=True).tolist()

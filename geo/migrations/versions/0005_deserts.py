@@ -67,11 +67,22 @@ CREATE TABLE desert_rollup (
     services             integer NOT NULL DEFAULT 0,
     region_name          text
 );
+-- Finer population a user loads (tract or block-group GEOIDs with population and shape): inside an
+-- area it replaces the default county/place model.
+CREATE TABLE desert_population_area (
+    geoid       text PRIMARY KEY,
+    population  double precision NOT NULL CHECK (population >= 0),
+    geom        geometry(MultiPolygon, 4326) NOT NULL,
+    source      text NOT NULL,
+    loaded_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX desert_population_area_geom_gist ON desert_population_area USING gist (geom);
+
 CREATE INDEX desert_rollup_lookup ON desert_rollup (region_kind, region_code, category, stage);
 CREATE INDEX desert_rollup_run ON desert_rollup (run_id);
 """
 
-DOWNGRADE = "DROP TABLE IF EXISTS desert_rollup, desert_cell, desert_run CASCADE;"
+DOWNGRADE = "DROP TABLE IF EXISTS desert_population_area, desert_rollup, desert_cell, desert_run CASCADE;"
 
 
 def upgrade() -> None:
