@@ -2,8 +2,8 @@
 
 A run covers one region (county, circuit, division or state) at one H3 resolution, for one or all
 categories. Cells are stored for one stage choice (NULL = services of every stage); rollups are
-stored for every stage, which makes the gap matrix. A finished run replaces earlier runs with the
-same region, category, stage and resolution.
+stored for every stage, which makes the gap matrix. A finished run replaces the earlier runs of
+the same region, stage and resolution whose categories it all recomputed.
 """
 
 from __future__ import annotations
@@ -304,7 +304,8 @@ def compute_run(
         """DELETE FROM desert_run old USING desert_run new
            WHERE new.id = %s AND old.id <> new.id AND old.region_kind = new.region_kind
              AND old.region_code = new.region_code AND old.resolution = new.resolution
-             AND old.category IS NOT DISTINCT FROM new.category AND old.stage IS NOT DISTINCT FROM new.stage""",
+             AND old.stage IS NOT DISTINCT FROM new.stage
+             AND (new.parameters->'categories') @> (old.parameters->'categories')""",
         [run_id],
     )
     return run_id
@@ -316,7 +317,7 @@ def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step |
     fips = [c.fips for c in region_counties(conn, region)]
     runs = conn.execute(
         """SELECT id, region_kind, region_code, category, stage, resolution, parameters FROM desert_run
-           WHERE status = 'done' AND parameters->'counties' ?| %s::text[] ORDER BY id""",
+           WHERE status = 'done' AND (parameters->'counties') ?| %s::text[] ORDER BY id""",
         [fips],
     ).fetchall()
     new_ids = []
@@ -327,7 +328,7 @@ def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step |
                             urban_density_per_km2=p.get("urban_density_per_km2", Parameters.urban_density_per_km2),
                             confidential_grid_m=p.get("confidential_grid_m", Parameters.confidential_grid_m),
                             search_margin_m=p.get("search_margin_m", Parameters.search_margin_m))
-        categories = [r["category"]] if r["category"] else None
+        categories = p.get("categories") or ([r["category"]] if r["category"] else None)
         new_ids.append(compute_run(conn, RegionRef(r["region_kind"], r["region_code"]),
                                    categories=categories, stage=r["stage"], params=params, on_step=on_step))
     return new_ids

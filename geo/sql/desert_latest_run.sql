@@ -4,8 +4,8 @@ SELECT id, region_kind, region_code, category, stage, resolution, parameters - '
        data_version, started_at, finished_at, cells
 FROM desert_run
 WHERE status = 'done'
-  AND parameters->'counties' @> %(counties)s::jsonb
-  AND parameters->'categories' ? %(category)s
+  AND (parameters->'counties') @> %(counties)s::jsonb
+  AND (parameters->'categories') ? %(category)s
   AND stage IS NOT DISTINCT FROM %(stage)s
   AND (%(resolution)s::int IS NULL OR resolution = %(resolution)s)
 ORDER BY finished_at DESC, id DESC

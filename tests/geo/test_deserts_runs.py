@@ -133,3 +133,15 @@ def test_recompute_for_region_replaces_overlapping_runs_after_services_change(co
     assert fresh["services"] == 2 and fresh["population_uncovered"] < uncovered_before
     run = conn.execute("SELECT resolution, category FROM desert_run WHERE id = %s", [after]).fetchone()
     assert run["resolution"] == 7 and run["category"] == TEST_CATEGORY
+
+
+def test_a_new_run_replaces_only_runs_whose_categories_it_recomputed(conn):
+    params = Parameters(resolution=5)
+    region = RegionRef("circuit", "MO-13")
+    both = compute_run(conn, region, categories=["food", "legal-aid"], params=params)
+    food = compute_run(conn, region, categories=["food"], params=params)
+    assert conn.execute("SELECT 1 FROM desert_run WHERE id = %s", [both]).fetchone() is not None
+    again = compute_run(conn, region, categories=["legal-aid", "food"], params=params)
+    left = {r["id"] for r in conn.execute("SELECT id FROM desert_run WHERE region_code = 'MO-13'")}
+    assert left == {again}
+    assert food not in left
