@@ -57,14 +57,21 @@ def desert_cells_geojson(
     row = conn.execute(statement, params).fetchone()
     assert row is not None
     collection = row["collection"]
-    collection["run"] = _run_summary(run)
+    collection["run"] = _run_summary(run, current_data_version(conn))
     collection["measure"] = measure
     return collection
 
 
-def _run_summary(run: dict) -> dict:
+def current_data_version(conn: Connection) -> str:
+    row = conn.execute(query("desert_data_version")).fetchone()
+    return row["version"] if row else ""
+
+
+def _run_summary(run: dict, current_version: str) -> dict:
+    """What a map needs to say about the numbers: which run, and whether the data changed since."""
     return {"id": run["id"], "region": f"{run['region_kind']}:{run['region_code']}",
             "resolution": run["resolution"], "data_version": run["data_version"],
+            "stale": run["data_version"] != current_version,
             "finished_at": run["finished_at"].isoformat() if run["finished_at"] else None,
             "parameters": run["parameters"]}
 

@@ -145,3 +145,22 @@ def test_a_new_run_replaces_only_runs_whose_categories_it_recomputed(conn):
     left = {r["id"] for r in conn.execute("SELECT id FROM desert_run WHERE region_code = 'MO-13'")}
     assert left == {again}
     assert food not in left
+
+
+def test_editing_a_categorys_thresholds_changes_coverage_on_the_next_run(conn):
+    add_category(conn, urban_m=2000, rural_m=3000)
+    add_service(conn, *COLUMBIA, county_fips="29019")
+    params = Parameters(resolution=7)
+    strict = compute_run(conn, BOONE, categories=[TEST_CATEGORY], params=params)
+    strict_share = rollup(conn, strict, "county", "29019", TEST_CATEGORY)["share_uncovered"]
+    strict_version = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [strict]).fetchone()
+    conn.execute("UPDATE taxonomy_term SET urban_threshold_m = 20000, rural_threshold_m = 30000 WHERE code = %s",
+                 [TEST_CATEGORY])
+    lenient = compute_run(conn, BOONE, categories=[TEST_CATEGORY], params=params)
+    lenient_share = rollup(conn, lenient, "county", "29019", TEST_CATEGORY)["share_uncovered"]
+    assert lenient_share < strict_share
+    thresholds = conn.execute(
+        "SELECT DISTINCT threshold_m FROM desert_cell WHERE run_id = %s ORDER BY 1", [lenient]).fetchall()
+    assert {t["threshold_m"] for t in thresholds} <= {20000, 30000}
+    version = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [lenient]).fetchone()
+    assert version["data_version"] != strict_version["data_version"]  # thresholds are part of it

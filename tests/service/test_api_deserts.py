@@ -48,6 +48,7 @@ def test_desert_cells_are_polygons_carrying_the_asked_measure(client, desert_run
                           [desert_run["run_id"]]).fetchone()["n"]
     assert len(body["features"]) == stored > 100
     assert body["run"]["id"] == desert_run["run_id"] and body["run"]["resolution"] == 7
+    assert body["run"]["stale"] is False
     assert body["measure"] == "access_2sfca"
     for f in body["features"]:
         assert f["geometry"]["type"] == "Polygon"
