@@ -244,18 +244,7 @@ def compute_run(
         raise NotFound(f"unknown stage {stage!r}; stages are {', '.join(stages)}")
     name_row = conn.execute("SELECT name FROM region WHERE kind = %s AND code = %s",
                             [region.kind, region.code]).fetchone()
-    version = conn.execute(query("desert_data_version")).fetchone()
-    run = conn.execute(
-        """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
-                                   data_version)
-           VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-        [region.kind, region.code, categories[0] if categories and len(categories) == 1 else None, stage,
-         params.resolution, Jsonb({**params.as_json(), "categories": sorted(thresholds),
-                                   "counties": [c.fips for c in counties]}),
-         version["version"] if version else ""],
-    ).fetchone()
-    assert run is not None
-    run_id = int(run["id"])
+    run_id = _start_run(conn, region, sorted(thresholds), stage, params, counties)
     total = 2 + len(thresholds) * (1 + len(stages))
     done = 0
 
@@ -298,8 +287,31 @@ def compute_run(
     rank_rollups(rollups)
     copy_rows(conn, "desert_rollup", ROLLUP_COLUMNS,
               [tuple(run_id if c == "run_id" else r[c] for c in ROLLUP_COLUMNS) for r in rollups])
+    _finish_run(conn, run_id, len(surface))
+    return run_id
+
+
+def _start_run(conn: Connection, region: RegionRef, categories: list[str], stage: str | None,
+               params: Parameters, counties: Sequence[County]) -> int:
+    """The run's row, with what its numbers depend on: parameters, categories, counties, data version."""
+    version = conn.execute(query("desert_data_version")).fetchone()
+    run = conn.execute(
+        """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
+                                   data_version)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+        [region.kind, region.code, categories[0] if len(categories) == 1 else None, stage, params.resolution,
+         Jsonb({**params.as_json(), "categories": categories, "counties": [c.fips for c in counties]}),
+         version["version"] if version else ""],
+    ).fetchone()
+    assert run is not None
+    return int(run["id"])
+
+
+def _finish_run(conn: Connection, run_id: int, cells: int) -> None:
+    """Mark the run done and drop the earlier runs it replaces (same region, stage and resolution,
+    categories all recomputed here)."""
     conn.execute("UPDATE desert_run SET status = 'done', finished_at = clock_timestamp(), cells = %s WHERE id = %s",
-                 [len(surface), run_id])
+                 [cells, run_id])
     conn.execute(
         """DELETE FROM desert_run old USING desert_run new
            WHERE new.id = %s AND old.id <> new.id AND old.region_kind = new.region_kind
@@ -308,7 +320,6 @@ def compute_run(
              AND (new.parameters->'categories') @> (old.parameters->'categories')""",
         [run_id],
     )
-    return run_id
 
 
 def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step | None = None) -> list[int]:
