@@ -37,8 +37,9 @@ def latest_run(conn: Connection, region: RegionRef, category: str, *, stage: str
 def desert_cells_geojson(
     conn: Connection, region: RegionRef, category: str, *, measure: str = "distance_m",
     stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
-) -> dict:
-    """The cells of `region` for `category` from the newest covering run, `value` = `measure`."""
+) -> str:
+    """The cells of `region` for `category` from the newest covering run, `value` = `measure`, as
+    GeoJSON text (with the run's summary under "run")."""
     if measure not in MEASURES:
         raise BadRequest(f"unknown measure {measure!r}: use one of {', '.join(MEASURES)}")
     run, counties = latest_run(conn, region, category, stage=stage, resolution=resolution)
@@ -54,12 +55,10 @@ def desert_cells_geojson(
     statement = sql.SQL(query("desert_cells_geojson")).format(
         measure=sql.SQL("c.{}").format(sql.Identifier(measure))
     )
-    row = conn.execute(statement, params).fetchone()
+    summary = Jsonb(_run_summary(run, current_data_version(conn)))
+    row = conn.execute(statement, {**params, "run": summary, "measure": measure}).fetchone()
     assert row is not None
-    collection = row["collection"]
-    collection["run"] = _run_summary(run, current_data_version(conn))
-    collection["measure"] = measure
-    return collection
+    return row["collection"]
 
 
 def current_data_version(conn: Connection) -> str:

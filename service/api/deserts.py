@@ -33,12 +33,12 @@ def deserts(
     measure: Annotated[str, Query(description=f"One of {', '.join(MEASURES)}")] = "distance_m",
     stage: Annotated[str | None, Query(max_length=64, description="Cells stored for one stage")] = None,
     resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
-) -> GeoJSONResponse:
+) -> Response:
     """H3 cells with population, distance to the nearest service (geodesic metres), threshold,
     coverage and 2SFCA/E2SFCA access; `value` is the asked measure. No service point is included."""
-    collection = desert_cells_geojson(conn, parse_region(region), category, measure=measure, stage=stage,
-                                      resolution=resolution)
-    return GeoJSONResponse(collection)
+    text = desert_cells_geojson(conn, parse_region(region), category, measure=measure, stage=stage,
+                                resolution=resolution)
+    return Response(text, media_type=GeoJSONResponse.media_type)
 
 
 @router.get("/gaps", response_model=None)

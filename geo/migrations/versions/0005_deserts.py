@@ -49,7 +49,7 @@ CREATE TABLE desert_cell (
     access_e2sfca  double precision NOT NULL,
     county_fips    char(5)
 );
-CREATE INDEX desert_cell_run_category ON desert_cell (run_id, category, stage);
+CREATE INDEX desert_cell_run_category_county ON desert_cell (run_id, category, county_fips);
 CREATE INDEX desert_cell_geom_gist ON desert_cell USING gist (geom);
 
 CREATE TABLE desert_rollup (
