@@ -20,6 +20,7 @@ console = Console(stderr=True)
 
 @contextmanager
 def _progress() -> Iterator:
+    """A rich progress bar and the callback a run reports its steps to."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         task = progress.add_task("starting…", total=None)

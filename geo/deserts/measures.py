@@ -57,6 +57,7 @@ class Decay:
     sigma_fraction: float = 1 / 3
 
     def bounds_m(self, catchment_m: float) -> np.ndarray:
+        """The zones' upper bounds in metres for this catchment."""
         return np.array([catchment_m * fraction for fraction, _ in self.zones])
 
     def weights(self, distance_m: np.ndarray, catchment_m: float) -> np.ndarray:
@@ -71,6 +72,7 @@ class Decay:
         return values[np.searchsorted(self.bounds_m(catchment_m), distance_m, side="left")]
 
     def as_dict(self) -> dict:
+        """As stored in a run's parameters."""
         if self.kind == "gaussian":
             return {"kind": "gaussian", "sigma": f"{self.sigma_fraction:.6g} × catchment"}
         return {"kind": "step", "zones": [[round(f, 6), w] for f, w in self.zones]}
@@ -87,6 +89,7 @@ class PointSet:
 
     @property
     def tree(self) -> cKDTree:
+        """Built on first use and kept: the demand tree serves every category of a run."""
         if self._tree is None:
             self._tree = cKDTree(self.xy, balanced_tree=False, compact_nodes=False)
         return self._tree
@@ -119,6 +122,7 @@ class LocalProjection:
         return cls(lon0, lat0, eps, _laea(lon0, lat0))
 
     def points(self, lon: np.ndarray, lat: np.ndarray) -> PointSet:
+        """Project lon/lat points (degrees) to metres in this projection."""
         lon = np.asarray(lon, dtype=float)
         lat = np.asarray(lat, dtype=float)
         x, y = self.transformer.transform(lon, lat)
@@ -127,6 +131,7 @@ class LocalProjection:
 
 @lru_cache(maxsize=64)
 def _laea(lon0: float, lat0: float) -> Transformer:
+    """One transformer per centre: making one costs more than projecting a tract-sized input."""
     crs = f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
     return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 

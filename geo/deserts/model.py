@@ -30,6 +30,7 @@ class Parameters:
     search_margin_m: float = 200_000.0
 
     def as_json(self) -> dict:
+        """The parameters as stored with a run, with the rules spelled out for a reader."""
         out = asdict(self)
         out["decay"] = self.decay.as_dict()
         out["catchment"] = "rural_threshold_m of the category"
@@ -40,12 +41,16 @@ class Parameters:
 
 @dataclass(frozen=True)
 class Thresholds:
+    """How far is too far for a category, in metres: urban and rural cells."""
+
     urban_m: float
     rural_m: float
 
 
 @dataclass
 class CellMeasures:
+    """One category's measures, one value per cell of the surface."""
+
     distance_m: np.ndarray  # inf where no service was found within the search margin
     threshold_m: np.ndarray
     covered: np.ndarray

@@ -24,6 +24,8 @@ from geo.errors import RowError, ValidationFailed
 
 @dataclass(frozen=True)
 class PopulationArea:
+    """A loaded tract or block group: GEOID, people and shape (lon/lat)."""
+
     geoid: str
     population: float
     geom: shapely.Geometry
@@ -82,6 +84,7 @@ def load_population_areas(
 
 
 def population_areas_near(conn: Connection, counties: list[str]) -> list[PopulationArea]:
+    """The loaded areas touching these counties: the ones that can replace a run's population."""
     rows = conn.execute(query("desert_population_areas"), {"counties": counties}).fetchall()
     return [PopulationArea(r["geoid"], float(r["population"]), shapely.from_wkb(r["wkb"])) for r in rows]
 

@@ -17,6 +17,7 @@ ROLLUP_KINDS = ("county", "circuit", "division", "state")
 
 
 def _compute_hint(region: RegionRef, category: str | None = None) -> str:
+    """The command that would make the missing results."""
     extra = f" --category {category}" if category else ""
     return f"run `atlas deserts compute --region {region}{extra}` first"
 
@@ -62,6 +63,7 @@ def desert_cells_geojson(
 
 
 def current_data_version(conn: Connection) -> str:
+    """The data version a run computed now would record: compared with a run's to say it is stale."""
     row = conn.execute(query("desert_data_version")).fetchone()
     return row["version"] if row else ""
 

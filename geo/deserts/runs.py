@@ -30,6 +30,8 @@ Step = Callable[[str, int, int], None]  # (what was done, steps done, steps in a
 
 @dataclass(frozen=True)
 class RegionRef:
+    """A region as the CLI and API name it: kind and code (a state's code is its FIPS)."""
+
     kind: str
     code: str
 
@@ -48,6 +50,7 @@ def parse_region(value: str) -> RegionRef:
 
 
 def region_counties(conn: Connection, region: RegionRef) -> list[County]:
+    """The counties a region is made of: the surface and every rollup are built from them."""
     rows = conn.execute(query("desert_region_counties"), {"kind": region.kind, "code": region.code}).fetchall()
     if not rows:
         raise NotFound(f"no {region.kind} {region.code!r} with counties; see /api/regions?kind={region.kind}")
@@ -56,6 +59,7 @@ def region_counties(conn: Connection, region: RegionRef) -> list[County]:
 
 
 def category_thresholds(conn: Connection, categories: Sequence[str] | None) -> dict[str, Thresholds]:
+    """Urban and rural thresholds per category, as planners edited them in the taxonomy."""
     rows = conn.execute(
         """SELECT code, urban_threshold_m, rural_threshold_m FROM taxonomy_term
            WHERE urban_threshold_m IS NOT NULL AND rural_threshold_m IS NOT NULL
@@ -70,6 +74,7 @@ def category_thresholds(conn: Connection, categories: Sequence[str] | None) -> d
 
 
 def stage_codes(conn: Connection) -> list[str]:
+    """Landscape stages in their order along the child-welfare path."""
     return [r["code"] for r in conn.execute("SELECT code FROM landscape_stage ORDER BY position")]
 
 
@@ -85,6 +90,7 @@ class ServicePoints:
     capacity: np.ndarray
 
     def select(self, stage: str | None) -> np.ndarray:
+        """Indexes of the locations serving `stage` (all of them for None)."""
         if stage is None:
             return np.arange(len(self.service_id))
         return np.array([k for k, s in enumerate(self.stages) if stage in s], dtype=np.int64)
@@ -127,6 +133,7 @@ class Groups:
 
     @classmethod
     def of(cls, surface: DemandSurface, region: RegionRef, region_name: str) -> Groups:
+        """Counties, their circuits/divisions (unless that is the region itself) and the region."""
         counties = surface.counties
         kinds = ["county"] * len(counties)
         codes = [c.fips for c in counties]
@@ -217,6 +224,7 @@ ROLLUP_COLUMNS = ["run_id", "region_kind", "region_code", "region_name", "catego
 
 def _write_cells(conn: Connection, run_id: int, category: str, stage: str | None, h3s: list[str],
                  geoms: list[str], surface: DemandSurface, urban: np.ndarray, m: CellMeasures) -> None:
+    """One category's cells with COPY; an infinite distance (no service in reach) is stored as NULL."""
     fips = [c.fips for c in surface.counties]
     county = [fips[k] for k in surface.county.tolist()]
     distance = [d if d != float("inf") else None for d in m.distance_m.tolist()]

@@ -108,6 +108,7 @@ class DemandSurface:
         return pos[2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)) <= radius_m]
 
     def h3_strings(self) -> list[str]:
+        """Cell ids as the usual hex strings, for storage and the API."""
         return [h3.int_to_str(int(c)) for c in self.cells]
 
     def polygons(self) -> np.ndarray:
@@ -134,6 +135,7 @@ def us_places(min_population: int = PLACE_MIN_POPULATION) -> tuple[np.ndarray, n
 
 
 def places_in_bounds(bounds: tuple[float, float, float, float]) -> list[Place]:
+    """The US places inside a lon/lat box: the candidates for a region's counties."""
     lon, lat, pop = us_places()
     minx, miny, maxx, maxy = bounds
     keep = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
@@ -146,6 +148,7 @@ _cell_centre = getattr(getattr(h3, "_cy", None), "cell_to_latlng", h3i.cell_to_l
 
 
 def _cells_of(geom: shapely.Geometry, resolution: int) -> list[int]:
+    """H3 cells whose centres lie in `geom`, as integers."""
     return list(h3i.geo_to_cells(geom, resolution))
 
 
