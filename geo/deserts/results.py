@@ -22,42 +22,49 @@ def _compute_hint(region: RegionRef, category: str | None = None) -> str:
     return f"run `atlas deserts compute --region {region}{extra}` first"
 
 
-def latest_run(conn: Connection, region: RegionRef, category: str, *, stage: str | None = None,
-               resolution: int | None = None) -> tuple[dict, list[str]]:
-    """The newest finished run covering all of `region` for `category`, and the region's counties."""
+def covering_runs(conn: Connection, region: RegionRef, category: str, *, stage: str | None = None,
+                  resolution: int | None = None) -> tuple[list[dict], list[str]]:
+    """Finished runs covering all of `region` for `category`, newest first, and the region's counties."""
     counties = [c.fips for c in region_counties(conn, region)]
-    run = conn.execute(
-        query("desert_latest_run"),
+    runs = conn.execute(
+        query("desert_covering_runs"),
         {"counties": Jsonb(counties), "category": category, "stage": stage, "resolution": resolution},
-    ).fetchone()
-    if run is None:
+    ).fetchall()
+    if not runs:
         raise NotFound(f"no desert results for {region} and {category!r}: {_compute_hint(region, category)}")
-    return dict(run), counties
+    return [dict(r) for r in runs], counties
 
 
 def desert_cells_geojson(
     conn: Connection, region: RegionRef, category: str, *, measure: str = "distance_m",
     stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
 ) -> str:
-    """The cells of `region` for `category` from the newest covering run, `value` = `measure`, as
-    GeoJSON text (with the run's summary under "run")."""
+    """The cells of `region` for `category` as GeoJSON text, `value` = `measure`, with the run's
+    summary under "run". Without a resolution: the newest covering run with at most `max_cells`
+    cells there, so a state-wide map gets a coarser run when one was computed."""
     if measure not in MEASURES:
         raise BadRequest(f"unknown measure {measure!r}: use one of {', '.join(MEASURES)}")
-    run, counties = latest_run(conn, region, category, stage=stage, resolution=resolution)
-    params = {"run_id": run["id"], "category": category, "stage": stage, "counties": counties}
-    count = conn.execute(
-        """SELECT count(*) AS n FROM desert_cell WHERE run_id = %(run_id)s AND category = %(category)s
-           AND stage IS NOT DISTINCT FROM %(stage)s AND county_fips = ANY(%(counties)s)""",
-        params,
-    ).fetchone()
-    if count and count["n"] > max_cells:
-        raise BadRequest(f"{region} has {count['n']:,} cells at resolution {run['resolution']}, more than "
-                         f"{max_cells:,}: ask for a smaller region or compute a lower resolution")
+    runs, counties = covering_runs(conn, region, category, stage=stage, resolution=resolution)
+    params: dict = {"category": category, "stage": stage, "counties": counties}
+    sizes = []
+    for run in runs:
+        count = conn.execute(
+            """SELECT count(*) AS n FROM desert_cell WHERE run_id = %(run_id)s AND category = %(category)s
+               AND stage IS NOT DISTINCT FROM %(stage)s AND county_fips = ANY(%(counties)s)""",
+            {**params, "run_id": run["id"]},
+        ).fetchone()
+        n = count["n"] if count else 0
+        if n <= max_cells:
+            break
+        sizes.append(f"{n:,} at resolution {run['resolution']}")
+    else:
+        raise BadRequest(f"{region} has too many cells ({'; '.join(sizes)}; at most {max_cells:,}): ask for a "
+                         f"smaller region or run `atlas deserts compute --region {region} --resolution 6`")
     statement = sql.SQL(query("desert_cells_geojson")).format(
         measure=sql.SQL("c.{}").format(sql.Identifier(measure))
     )
     summary = Jsonb(_run_summary(run, current_data_version(conn)))
-    row = conn.execute(statement, {**params, "run": summary, "measure": measure}).fetchone()
+    row = conn.execute(statement, {**params, "run_id": run["id"], "run": summary, "measure": measure}).fetchone()
     assert row is not None
     return row["collection"]
 

@@ -3,11 +3,13 @@ services, and recomputing after services change. Small regions, coarse resolutio
 
 from __future__ import annotations
 
+import json
+
 import h3
 import pytest
 
 from geo.deserts.model import Parameters
-from geo.deserts.results import gap_matrix, gap_matrix_table
+from geo.deserts.results import desert_cells_geojson, gap_matrix, gap_matrix_table
 from geo.deserts.runs import RegionRef, compute_run, parse_region, recompute_for_region
 from geo.errors import BadRequest, NotFound
 from tests.geo.deserts_data import TEST_CATEGORY, add_category, add_service, near_grid_corner
@@ -164,3 +166,19 @@ def test_editing_a_categorys_thresholds_changes_coverage_on_the_next_run(conn):
     assert {t["threshold_m"] for t in thresholds} <= {20000, 30000}
     version = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [lenient]).fetchone()
     assert version["data_version"] != strict_version["data_version"]  # thresholds are part of it
+
+
+def test_a_region_too_big_at_fine_resolution_is_served_from_a_coarser_run(conn):
+    region = RegionRef("circuit", "MO-13")
+    coarse = compute_run(conn, region, categories=["food"], params=Parameters(resolution=5))
+    fine = compute_run(conn, region, categories=["food"], params=Parameters(resolution=7))
+    cells = {r["id"]: r["cells"] for r in conn.execute("SELECT id, cells FROM desert_run WHERE id IN (%s, %s)",
+                                                       [coarse, fine])}
+    newest = json.loads(desert_cells_geojson(conn, region, "food", max_cells=cells[fine]))
+    assert newest["run"]["id"] == fine and len(newest["features"]) == cells[fine]
+    fitting = json.loads(desert_cells_geojson(conn, region, "food", max_cells=cells[fine] - 1))
+    assert fitting["run"]["id"] == coarse and fitting["run"]["resolution"] == 5
+    with pytest.raises(BadRequest, match="--resolution"):
+        desert_cells_geojson(conn, region, "food", max_cells=cells[coarse] - 1)
+    asked = json.loads(desert_cells_geojson(conn, region, "food", resolution=7))
+    assert asked["run"]["id"] == fine
