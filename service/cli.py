@@ -11,6 +11,7 @@ from geo import cluster
 from geo.db import connect
 from geo.errors import AtlasError, ValidationFailed
 from geo.settings import Settings
+from service.cli_deserts import app as deserts_app
 
 app = typer.Typer(help="Upstream Atlas: map family services, find service deserts.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: the project's own local cluster or ATLAS_DATABASE_URL.")
@@ -19,6 +20,7 @@ sample_app = typer.Typer(help="SAMPLE services for demonstration (clearly labell
 app.add_typer(db_app, name="db")
 app.add_typer(regions_app, name="regions")
 app.add_typer(sample_app, name="sample")
+app.add_typer(deserts_app, name="deserts")
 
 console = Console(stderr=True)
 

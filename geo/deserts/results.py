@@ -1,0 +1,139 @@
+"""Reading stored desert runs: cells as GeoJSON, the gap matrix of a region, rollups by kind.
+
+Only stored results are read here; nothing reads or returns a service point.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from geo.db import Connection, query
+from geo.deserts.runs import RegionRef, region_counties, stage_codes
+from geo.errors import BadRequest, NotFound
+
+MEASURES = ("distance_m", "covered", "access_2sfca", "access_e2sfca", "population", "urban", "threshold_m")
+ROLLUP_KINDS = ("county", "circuit", "division", "state")
+
+
+def _compute_hint(region: RegionRef, category: str | None = None) -> str:
+    """The command that would make the missing results."""
+    extra = f" --category {category}" if category else ""
+    return f"run `atlas deserts compute --region {region}{extra}` first"
+
+
+def covering_runs(conn: Connection, region: RegionRef, category: str, *, stage: str | None = None,
+                  resolution: int | None = None) -> tuple[list[dict], list[str]]:
+    """Finished runs covering all of `region` for `category`, newest first, and the region's counties."""
+    counties = [c.fips for c in region_counties(conn, region)]
+    runs = conn.execute(
+        query("desert_covering_runs"),
+        {"counties": Jsonb(counties), "category": category, "stage": stage, "resolution": resolution},
+    ).fetchall()
+    if not runs:
+        raise NotFound(f"no desert results for {region} and {category!r}: {_compute_hint(region, category)}")
+    return [dict(r) for r in runs], counties
+
+
+def desert_cells_geojson(
+    conn: Connection, region: RegionRef, category: str, *, measure: str = "distance_m",
+    stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
+) -> str:
+    """The cells of `region` for `category` as GeoJSON text, `value` = `measure`, with the run's
+    summary under "run". Without a resolution: the newest covering run with at most `max_cells`
+    cells there, so a state-wide map gets a coarser run when one was computed."""
+    if measure not in MEASURES:
+        raise BadRequest(f"unknown measure {measure!r}: use one of {', '.join(MEASURES)}")
+    runs, counties = covering_runs(conn, region, category, stage=stage, resolution=resolution)
+    params: dict = {"category": category, "stage": stage, "counties": counties}
+    sizes = []
+    for run in runs:
+        count = conn.execute(
+            """SELECT count(*) AS n FROM desert_cell WHERE run_id = %(run_id)s AND category = %(category)s
+               AND stage IS NOT DISTINCT FROM %(stage)s AND county_fips = ANY(%(counties)s)""",
+            {**params, "run_id": run["id"]},
+        ).fetchone()
+        n = count["n"] if count else 0
+        if n <= max_cells:
+            break
+        sizes.append(f"{n:,} at resolution {run['resolution']}")
+    else:
+        raise BadRequest(f"{region} has too many cells ({'; '.join(sizes)}; at most {max_cells:,}): ask for a "
+                         f"smaller region or run `atlas deserts compute --region {region} --resolution 6`")
+    statement = sql.SQL(query("desert_cells_geojson")).format(
+        measure=sql.SQL("c.{}").format(sql.Identifier(measure))
+    )
+    summary = Jsonb(_run_summary(run, current_data_version(conn)))
+    row = conn.execute(statement, {**params, "run_id": run["id"], "run": summary, "measure": measure}).fetchone()
+    assert row is not None
+    return row["collection"]
+
+
+def current_data_version(conn: Connection) -> str:
+    """The data version a run computed now would record: compared with a run's to say it is stale."""
+    row = conn.execute(query("desert_data_version")).fetchone()
+    return row["version"] if row else ""
+
+
+def _run_summary(run: dict, current_version: str) -> dict:
+    """What a map needs to say about the numbers: which run, and whether the data changed since."""
+    return {"id": run["id"], "region": f"{run['region_kind']}:{run['region_code']}",
+            "resolution": run["resolution"], "data_version": run["data_version"],
+            "stale": run["data_version"] != current_version,
+            "finished_at": run["finished_at"].isoformat() if run["finished_at"] else None,
+            "parameters": run["parameters"]}
+
+
+def rollups(conn: Connection, kind: str, *, category: str | None = None, stage: str | None = None,
+            state_fips: str | None = None, code: str | None = None, all_stages: bool = False,
+            resolution: int | None = None) -> list[dict]:
+    """Stored rollups of one region kind (newest run per region), ranked within category/stage."""
+    if kind not in ROLLUP_KINDS:
+        raise BadRequest(f"unknown kind {kind!r}: use one of {', '.join(ROLLUP_KINDS)}")
+    rows = conn.execute(
+        query("desert_rollups"),
+        {"kind": kind, "code": code, "category": category, "stage": stage, "all_stages": all_stages,
+         "state_fips": state_fips, "resolution": resolution},
+    ).fetchall()
+    return [{**r, "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None} for r in rows]
+
+
+def gap_matrix(conn: Connection, region: RegionRef, *, resolution: int | None = None) -> dict:
+    """Category × landscape stage for one region: people beyond threshold and services there.
+
+    The `all` column is every service of the category whatever its stage."""
+    rows = rollups(conn, region.kind, code=region.code, all_stages=True, resolution=resolution)
+    if not rows:
+        raise NotFound(f"no desert results for {region}: {_compute_hint(region)}")
+    stages = stage_codes(conn)
+    categories = sorted({r["category"] for r in rows})
+    cells: dict[str, dict[str, dict]] = {c: {} for c in categories}
+    for r in rows:
+        cells[r["category"]][r["stage"] or "all"] = {
+            "population_uncovered": round(r["population_uncovered"], 1),
+            "share_uncovered": r["share_uncovered"],
+            "services": r["services"],
+        }
+    first = rows[0]
+    return {
+        "region": {"kind": region.kind, "code": region.code, "name": first["region_name"]},
+        "population": round(first["population"], 1),
+        "stages": ["all", *stages],
+        "categories": categories,
+        "matrix": cells,
+    }
+
+
+def gap_matrix_table(matrix: dict) -> list[list]:
+    """The matrix as spreadsheet rows: one per category, two columns per stage."""
+    header = ["category"]
+    for stage in matrix["stages"]:
+        header += [f"{stage} population_uncovered", f"{stage} services"]
+    table: list[list] = [header]
+    for category in matrix["categories"]:
+        row: list = [category]
+        for stage in matrix["stages"]:
+            cell = matrix["matrix"][category].get(stage)
+            row += [cell["population_uncovered"], cell["services"]] if cell else ["", ""]
+        table.append(row)
+    return table

@@ -1,0 +1,353 @@
+"""Computing and storing desert runs: surface + measures per category and stage, rollups, cells.
+
+A run covers one region (county, circuit, division or state) at one H3 resolution, for one or all
+categories. Cells are stored for one stage choice (NULL = services of every stage); rollups are
+stored for every stage, which makes the gap matrix. A finished run replaces the earlier runs of
+the same region, stage and resolution whose categories it all recomputed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from psycopg.types.json import Jsonb
+
+from geo.db import Connection, copy_rows, query
+from geo.deserts.measures import Decay, LocalProjection
+from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
+from geo.deserts.population import apply_population_areas, population_areas_near
+from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
+from geo.errors import BadRequest, NotFound
+from geo.states import state_fips
+
+REGION_KINDS = ("county", "circuit", "division", "state")
+Step = Callable[[str, int, int], None]  # (what was done, steps done, steps in all)
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    """A region as the CLI and API name it: kind and code (a state's code is its FIPS)."""
+
+    kind: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+
+def parse_region(value: str) -> RegionRef:
+    """'circuit:MO-16', 'county:29095', 'division:MA-suffolk', 'state:MO' (or state:29)."""
+    kind, sep, code = value.partition(":")
+    kind, code = kind.strip().lower(), code.strip()
+    if not sep or kind not in REGION_KINDS or not code:
+        raise BadRequest(f"region {value!r}: use KIND:CODE with KIND one of {', '.join(REGION_KINDS)}, "
+                         "e.g. circuit:MO-16, county:29095, state:MO")
+    return RegionRef(kind, state_fips(code) if kind == "state" else code)
+
+
+def region_counties(conn: Connection, region: RegionRef) -> list[County]:
+    """The counties a region is made of: the surface and every rollup are built from them."""
+    rows = conn.execute(query("desert_region_counties"), {"kind": region.kind, "code": region.code}).fetchall()
+    if not rows:
+        raise NotFound(f"no {region.kind} {region.code!r} with counties; see /api/regions?kind={region.kind}")
+    return [County(r["code"], float(r["population"]), shapely.from_wkb(r["wkb"]), r["name"],
+                   r["court_kind"], r["court_code"], r["court_name"]) for r in rows]
+
+
+def category_thresholds(conn: Connection, categories: Sequence[str] | None) -> dict[str, Thresholds]:
+    """Urban and rural thresholds per category, as planners edited them in the taxonomy."""
+    rows = conn.execute(
+        """SELECT code, urban_threshold_m, rural_threshold_m FROM taxonomy_term
+           WHERE urban_threshold_m IS NOT NULL AND rural_threshold_m IS NOT NULL
+             AND (%(codes)s::text[] IS NULL OR code = ANY(%(codes)s)) ORDER BY code""",
+        {"codes": list(categories) if categories else None},
+    ).fetchall()
+    found = {r["code"]: Thresholds(r["urban_threshold_m"], r["rural_threshold_m"]) for r in rows}
+    missing = sorted(set(categories or ()) - found.keys())
+    if missing:
+        raise NotFound(f"unknown category {', '.join(missing)} (or it has no thresholds)")
+    return found
+
+
+def stage_codes(conn: Connection) -> list[str]:
+    """Landscape stages in their order along the child-welfare path."""
+    return [r["code"] for r in conn.execute("SELECT code FROM landscape_stage ORDER BY position")]
+
+
+@dataclass
+class ServicePoints:
+    """One category's service locations, as the measures need them (confidential ones generalised)."""
+
+    service_id: list[str]
+    county_fips: list[str | None]
+    stages: list[set[str]]
+    lon: np.ndarray
+    lat: np.ndarray
+    capacity: np.ndarray
+
+    def select(self, stage: str | None) -> np.ndarray:
+        """Indexes of the locations serving `stage` (all of them for None)."""
+        if stage is None:
+            return np.arange(len(self.service_id))
+        return np.array([k for k, s in enumerate(self.stages) if stage in s], dtype=np.int64)
+
+
+def load_service_points(
+    conn: Connection, counties: Sequence[County], categories: Sequence[str], params: Parameters
+) -> dict[str, ServicePoints]:
+    """Services of each category near the region's counties (`search_margin_m` beyond them)."""
+    max_lat = max(abs(c.geom.bounds[3]) for c in counties)
+    margin_deg = params.search_margin_m / (111_000 * max(np.cos(np.radians(max_lat + 3)), 0.05))
+    rows = conn.execute(
+        query("desert_services"),
+        {"counties": [c.fips for c in counties], "margin_deg": margin_deg, "categories": list(categories),
+         "confidential_grid_m": params.confidential_grid_m},
+    ).fetchall()
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        grouped[r["category"]].append(r)
+    out = {}
+    for category in categories:
+        rs = grouped.get(category, [])
+        out[category] = ServicePoints(
+            [r["service_id"] for r in rs], [r["county_fips"] for r in rs], [set(r["stages"]) for r in rs],
+            np.array([r["lon"] for r in rs], dtype=float), np.array([r["lat"] for r in rs], dtype=float),
+            location_capacity([r["capacity"] for r in rs], [r["locations"] for r in rs]),
+        )
+    return out
+
+
+@dataclass
+class Groups:
+    """The rollup regions of a surface: counties, court regions and the whole run region."""
+
+    kinds: list[str]
+    codes: list[str]
+    names: list[str]
+    counties: list[set[str]]
+    of_cell: list[np.ndarray]  # per grouping (county, court, region): group index of each cell
+
+    @classmethod
+    def of(cls, surface: DemandSurface, region: RegionRef, region_name: str) -> Groups:
+        """Counties, their circuits/divisions (unless that is the region itself) and the region."""
+        counties = surface.counties
+        kinds = ["county"] * len(counties)
+        codes = [c.fips for c in counties]
+        names = [c.name for c in counties]
+        members = [{c.fips} for c in counties]
+        court_index: dict[tuple[str, str], int] = {}
+        county_court = np.full(len(counties), -1, dtype=np.int64)
+        for k, c in enumerate(counties):
+            if c.court_kind and c.court_code and (region.kind, region.code) != (c.court_kind, c.court_code):
+                key = (c.court_kind, c.court_code)
+                if key not in court_index:
+                    court_index[key] = len(kinds)
+                    kinds.append(c.court_kind)
+                    codes.append(c.court_code)
+                    names.append(c.court_name or c.court_code)
+                    members.append(set())
+                county_court[k] = court_index[key]
+                members[court_index[key]].add(c.fips)
+        region_index = len(kinds)
+        if region.kind != "county":
+            kinds.append(region.kind)
+            codes.append(region.code)
+            names.append(region_name)
+            members.append({c.fips for c in counties})
+        of_cell = [surface.county, county_court[surface.county]]
+        if region.kind != "county":
+            of_cell.append(np.full(len(surface), region_index, dtype=np.int64))
+        return cls(kinds, codes, names, members, of_cell)
+
+
+def rollup_rows(
+    groups: Groups, population: np.ndarray, m: CellMeasures, services: ServicePoints, chosen: np.ndarray,
+) -> list[dict]:
+    """Per group: people, people beyond threshold, population-weighted distance and 2SFCA, services."""
+    n = len(groups.kinds)
+    pop = np.zeros(n)
+    uncovered = np.zeros(n)
+    dist_pop = np.zeros(n)
+    dist_sum = np.zeros(n)
+    a2_sum = np.zeros(n)
+    finite = np.isfinite(m.distance_m)
+    for index in groups.of_cell:
+        ok = index >= 0
+        idx = index[ok]
+        pop += np.bincount(idx, weights=population[ok], minlength=n)
+        uncovered += np.bincount(idx, weights=(population * ~m.covered)[ok], minlength=n)
+        dist_pop += np.bincount(idx, weights=(population * finite)[ok], minlength=n)
+        dist_sum += np.bincount(idx, weights=(population * np.where(finite, m.distance_m, 0.0))[ok], minlength=n)
+        a2_sum += np.bincount(idx, weights=(population * m.access_2sfca)[ok], minlength=n)
+    service_counties: dict[str, set[str]] = defaultdict(set)
+    for k in chosen:
+        fips = services.county_fips[k]
+        if fips:
+            service_counties[fips].add(services.service_id[k])
+    rows = []
+    for g in range(n):
+        ids: set[str] = set()
+        for fips in groups.counties[g]:
+            ids |= service_counties.get(fips, set())
+        rows.append({
+            "region_kind": groups.kinds[g], "region_code": groups.codes[g], "region_name": groups.names[g],
+            "population": float(pop[g]), "population_uncovered": float(uncovered[g]),
+            "share_uncovered": float(uncovered[g] / pop[g]) if pop[g] > 0 else None,
+            "mean_distance_m": float(dist_sum[g] / dist_pop[g]) if dist_pop[g] > 0 else None,
+            "mean_2sfca": float(a2_sum[g] / pop[g]) if pop[g] > 0 else None,
+            "services": len(ids),
+        })
+    return rows
+
+
+def rank_rollups(rows: list[dict]) -> None:
+    """Rank 1 = the largest share of people beyond threshold, within each kind/category/stage."""
+    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_key[(r["region_kind"], r["category"], r["stage"])].append(r)
+    for group in by_key.values():
+        group.sort(key=lambda r: (-(r["share_uncovered"] or 0.0), -r["population_uncovered"], r["region_code"]))
+        for rank, r in enumerate(group, start=1):
+            r["rank"] = rank
+
+
+CELL_COLUMNS = ["run_id", "h3", "category", "stage", "geom", "population", "urban", "distance_m",
+                "threshold_m", "covered", "access_2sfca", "access_e2sfca", "county_fips"]
+ROLLUP_COLUMNS = ["run_id", "region_kind", "region_code", "region_name", "category", "stage", "population",
+                  "population_uncovered", "share_uncovered", "mean_distance_m", "mean_2sfca", "rank",
+                  "services"]
+
+
+def _write_cells(conn: Connection, run_id: int, category: str, stage: str | None, h3s: list[str],
+                 geoms: list[str], surface: DemandSurface, urban: np.ndarray, m: CellMeasures) -> None:
+    """One category's cells with COPY; an infinite distance (no service in reach) is stored as NULL."""
+    fips = [c.fips for c in surface.counties]
+    county = [fips[k] for k in surface.county.tolist()]
+    distance = [d if d != float("inf") else None for d in m.distance_m.tolist()]
+    rows = zip([run_id] * len(h3s), h3s, [category] * len(h3s), [stage] * len(h3s), geoms,
+               surface.population.tolist(), urban.tolist(), distance, m.threshold_m.tolist(),
+               m.covered.tolist(), m.access_2sfca.tolist(), m.access_e2sfca.tolist(), county, strict=True)
+    copy_rows(conn, "desert_cell", CELL_COLUMNS, list(rows))
+
+
+def compute_run(
+    conn: Connection,
+    region: RegionRef,
+    *,
+    categories: Sequence[str] | None = None,
+    stage: str | None = None,
+    params: Parameters | None = None,
+    on_step: Step | None = None,
+) -> int:
+    """Compute and store one run (cells for `stage`, rollups for every stage); returns its id."""
+    params = params or Parameters()
+    counties = region_counties(conn, region)
+    thresholds = category_thresholds(conn, categories)
+    stages = stage_codes(conn)
+    if stage is not None and stage not in stages:
+        raise NotFound(f"unknown stage {stage!r}; stages are {', '.join(stages)}")
+    name_row = conn.execute("SELECT name FROM region WHERE kind = %s AND code = %s",
+                            [region.kind, region.code]).fetchone()
+    run_id = _start_run(conn, region, sorted(thresholds), stage, params, counties)
+    total = 2 + len(thresholds) * (1 + len(stages))
+    done = 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        done += 1
+        if on_step:
+            on_step(what, done, total)
+
+    bounds = shapely.union_all([c.geom.envelope for c in counties]).bounds
+    surface = build_surface(counties, places_in_bounds(bounds), params.resolution)
+    finer = apply_population_areas(surface, population_areas_near(conn, [c.fips for c in counties]))
+    conn.execute("UPDATE desert_run SET parameters = parameters || %s WHERE id = %s",
+                 [Jsonb({"cells_from_population_areas": finer}), run_id])
+    urban = surface.urban(params.urban_density_per_km2)
+    h3s = surface.h3_strings()
+    geoms = shapely.to_wkb(shapely.set_srid(surface.polygons(), 4326), hex=True, include_srid=True).tolist()
+    step(f"demand surface: {len(surface):,} cells")
+    services = load_service_points(conn, counties, list(thresholds), params)
+    all_lon = np.concatenate([surface.lon, *(s.lon for s in services.values())])
+    all_lat = np.concatenate([surface.lat, *(s.lat for s in services.values())])
+    projection = LocalProjection.around(all_lon, all_lat)
+    demand = projection.points(surface.lon, surface.lat)
+    groups = Groups.of(surface, region, name_row["name"] if name_row else region.code)
+    step("services loaded")
+
+    rollups: list[dict] = []
+    for category, limits in thresholds.items():
+        points = services[category]
+        for stage_choice in [None, *stages]:
+            chosen = points.select(stage_choice)
+            supply = projection.points(points.lon[chosen], points.lat[chosen])
+            m = measure_cells(demand, surface.population, urban, supply, points.capacity[chosen], limits,
+                              params.decay, projection.eps)
+            for row in rollup_rows(groups, surface.population, m, points, chosen):
+                rollups.append({**row, "category": category, "stage": stage_choice})
+            if stage_choice == stage:
+                _write_cells(conn, run_id, category, stage, h3s, geoms, surface, urban, m)
+            step(f"{category} / {stage_choice or 'all stages'}")
+    rank_rollups(rollups)
+    copy_rows(conn, "desert_rollup", ROLLUP_COLUMNS,
+              [tuple(run_id if c == "run_id" else r[c] for c in ROLLUP_COLUMNS) for r in rollups])
+    _finish_run(conn, run_id, len(surface))
+    return run_id
+
+
+def _start_run(conn: Connection, region: RegionRef, categories: list[str], stage: str | None,
+               params: Parameters, counties: Sequence[County]) -> int:
+    """The run's row, with what its numbers depend on: parameters, categories, counties, data version."""
+    version = conn.execute(query("desert_data_version")).fetchone()
+    run = conn.execute(
+        """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
+                                   data_version)
+           VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+        [region.kind, region.code, categories[0] if len(categories) == 1 else None, stage, params.resolution,
+         Jsonb({**params.as_json(), "categories": categories, "counties": [c.fips for c in counties]}),
+         version["version"] if version else ""],
+    ).fetchone()
+    assert run is not None
+    return int(run["id"])
+
+
+def _finish_run(conn: Connection, run_id: int, cells: int) -> None:
+    """Mark the run done and drop the earlier runs it replaces (same region, stage and resolution,
+    categories all recomputed here)."""
+    conn.execute("UPDATE desert_run SET status = 'done', finished_at = clock_timestamp(), cells = %s WHERE id = %s",
+                 [cells, run_id])
+    conn.execute(
+        """DELETE FROM desert_run old USING desert_run new
+           WHERE new.id = %s AND old.id <> new.id AND old.region_kind = new.region_kind
+             AND old.region_code = new.region_code AND old.resolution = new.resolution
+             AND old.stage IS NOT DISTINCT FROM new.stage
+             AND (new.parameters->'categories') @> (old.parameters->'categories')""",
+        [run_id],
+    )
+
+
+def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step | None = None) -> list[int]:
+    """After services change in `region`: recompute every stored run whose region shares a county
+    with it (catchments cross county lines), with the run's own parameters. Returns the new run ids."""
+    fips = [c.fips for c in region_counties(conn, region)]
+    runs = conn.execute(
+        """SELECT id, region_kind, region_code, category, stage, resolution, parameters FROM desert_run
+           WHERE status = 'done' AND (parameters->'counties') ?| %s::text[] ORDER BY id""",
+        [fips],
+    ).fetchall()
+    new_ids = []
+    for r in runs:
+        p = r["parameters"]
+        decay = Decay(kind=p.get("decay", {}).get("kind", "step"))
+        params = Parameters(resolution=r["resolution"], decay=decay,
+                            urban_density_per_km2=p.get("urban_density_per_km2", Parameters.urban_density_per_km2),
+                            confidential_grid_m=p.get("confidential_grid_m", Parameters.confidential_grid_m),
+                            search_margin_m=p.get("search_margin_m", Parameters.search_margin_m))
+        categories = p.get("categories") or ([r["category"]] if r["category"] else None)
+        new_ids.append(compute_run(conn, RegionRef(r["region_kind"], r["region_code"]),
+                                   categories=categories, stage=r["stage"], params=params, on_step=on_step))
+    return new_ids

@@ -1,0 +1,22 @@
+-- A run's cells for one category over some counties, as GeoJSON. `value` is the asked measure
+-- (the column is chosen from a fixed list by the caller). No service point is ever part of this.
+-- Returned as text, ready to send: the database builds the JSON once.
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'run', %(run)s::json,
+    'measure', %(measure)s::text,
+    'features', coalesce(json_agg(json_build_object(
+        'type', 'Feature',
+        'id', c.h3,
+        'properties', json_build_object(
+            'h3', c.h3, 'county_fips', c.county_fips, 'population', round(c.population::numeric, 2),
+            'urban', c.urban, 'distance_m', round(c.distance_m::numeric, 1),
+            'threshold_m', c.threshold_m, 'covered', c.covered,
+            'access_2sfca', c.access_2sfca, 'access_e2sfca', c.access_e2sfca,
+            'value', {measure}),
+        'geometry', ST_AsGeoJSON(c.geom, 6)::json
+    ) ORDER BY c.h3), '[]'::json)
+)::text AS collection
+FROM desert_cell c
+WHERE c.run_id = %(run_id)s AND c.category = %(category)s AND c.stage IS NOT DISTINCT FROM %(stage)s
+  AND c.county_fips = ANY(%(counties)s)

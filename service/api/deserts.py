@@ -1,0 +1,76 @@
+"""Service deserts: stored H3 cells as GeoJSON, a region's gap matrix, rollups by county or circuit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from geo.deserts.results import (
+    MEASURES,
+    desert_cells_geojson,
+    gap_matrix,
+    gap_matrix_table,
+    rollups,
+)
+from geo.deserts.runs import parse_region
+from geo.states import state_fips
+from service.deps import Conn
+from service.responses import GeoJSONResponse, JSONResponse
+
+router = APIRouter(prefix="/api", tags=["deserts"])
+REGION_HELP = "KIND:CODE — circuit:MO-16, division:MA-suffolk, county:29095 or state:MO"
+
+
+@router.get("/deserts")
+def deserts(
+    conn: Conn,
+    region: Annotated[str, Query(max_length=64, description=REGION_HELP)],
+    category: Annotated[str, Query(max_length=64)],
+    measure: Annotated[str, Query(description=f"One of {', '.join(MEASURES)}")] = "distance_m",
+    stage: Annotated[str | None, Query(max_length=64, description="Cells stored for one stage")] = None,
+    resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
+) -> Response:
+    """H3 cells with population, distance to the nearest service (geodesic metres), threshold,
+    coverage and 2SFCA/E2SFCA access; `value` is the asked measure. No service point is included."""
+    text = desert_cells_geojson(conn, parse_region(region), category, measure=measure, stage=stage,
+                                resolution=resolution)
+    return Response(text, media_type=GeoJSONResponse.media_type)
+
+
+@router.get("/gaps", response_model=None)
+def gaps(
+    conn: Conn,
+    region: Annotated[str, Query(max_length=64, description=REGION_HELP)],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
+) -> Response:
+    """Category × landscape stage: people beyond the category's threshold and services, per cell."""
+    ref = parse_region(region)
+    matrix = gap_matrix(conn, ref, resolution=resolution)
+    if format == "json":
+        return JSONResponse(matrix)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(gap_matrix_table(matrix))
+    filename = f"gaps-{ref.kind}-{ref.code}.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/rollups")
+def desert_rollups(
+    conn: Conn,
+    kind: Annotated[Literal["county", "circuit", "division", "state"], Query()],
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(description="Postal code (MO), name or FIPS (29)")] = None,
+    resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
+) -> dict:
+    """Per county or circuit/division: population beyond threshold (count, share), population-weighted
+    mean distance and 2SFCA, services, and a rank (1 = largest share uncovered)."""
+    rows = rollups(conn, kind, category=category, stage=stage,
+                   state_fips=state_fips(state) if state else None, resolution=resolution)
+    return {"kind": kind, "category": category, "stage": stage, "rollups": rows}
