@@ -32,7 +32,7 @@ STATUS: dict[type[Exception], int] = {
 DATABASE_DOWN = "The database is not answering; please try again in a few seconds."
 DATABASE_REFUSED = {
     409: "The change conflicts with existing records; nothing was changed.",
-    400: "A value is not acceptable to the database (too large, or malformed); nothing was changed.",
+    400: "A value in the request is not acceptable (out of range, malformed, or containing NUL).",
 }
 
 

@@ -9,23 +9,11 @@ import pytest
 
 from geo.keys import create_key
 from geo.taxonomy import term_id
+from tests.service.editing import cleanup_edits as _cleanup
 
 KANSAS_CITY = {"latitude": 39.0997, "longitude": -94.5786}  # Jackson County 29095, circuit MO-16
 ST_LOUIS = {"latitude": 38.627, "longitude": -90.199}  # St. Louis city 29510, circuit MO-22
 BOSTON = {"latitude": 42.3601, "longitude": -71.0589}  # Suffolk 25025, division MA-suffolk
-
-
-def _cleanup(conn, names: list[str]) -> None:
-    """Remove what these tests made (they commit through the app), so other tests see the sample only."""
-    ids = {e: [r["entity_id"] for r in conn.execute(
-        "SELECT DISTINCT entity_id FROM audit_log a JOIN api_key k ON k.id = a.key_id "
-        "WHERE a.entity = %s AND a.action = 'create' AND k.name = ANY(%s)", [e, names])]
-        for e in ("service", "location", "organization")}
-    conn.execute("DELETE FROM attribute WHERE link_entity = 'service' AND link_id = ANY(%s)", [ids["service"]])
-    for table in ("service", "location", "organization"):
-        conn.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids[table]])  # noqa: S608 - fixed names
-    conn.execute("DELETE FROM audit_log WHERE key_id IN (SELECT id FROM api_key WHERE name = ANY(%s))", [names])
-    conn.execute("DELETE FROM api_key WHERE name = ANY(%s)", [names])
 
 
 @pytest.fixture(scope="module")
