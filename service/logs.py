@@ -40,15 +40,16 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int = logging.INFO) -> None:
-    """Send the `atlas` loggers to stderr as JSON (once, however many apps are made)."""
-    logger = logging.getLogger("atlas")
-    logger.setLevel(level)
-    if not any(getattr(h, "atlas_json", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler.atlas_json = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.propagate = False
+    """Send our loggers (and uvicorn's error log) to stderr as JSON, once however many apps are made."""
+    for name, logger_level in (("atlas", level), ("uvicorn.error", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.setLevel(logger_level)
+        if not any(getattr(h, "atlas_json", False) for h in logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(JsonFormatter())
+            handler.atlas_json = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
+        logger.propagate = False
 
 
 def _route_template(scope: Scope) -> str:

@@ -23,7 +23,6 @@ from service.responses import JSONResponse
 router = APIRouter(prefix="/api", tags=["editing"])
 
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Entity = Literal["organizations", "services", "locations"]
 ENTITY = {"organizations": "organization", "services": "service", "locations": "location"}
 AUDIT_PAGE_MAX = 200
 WRITE_ERRORS: dict[int | str, dict] = {
@@ -71,22 +70,37 @@ def update_service(conn: Conn, key: Editor, record_id: RecordIdPath, body: Servi
     return records.update(conn, key, "service", record_id, body)
 
 
-@router.delete("/{entity}/{record_id}", responses=WRITE_ERRORS)
-def retire_record(conn: Conn, key: Editor, entity: Entity, record_id: RecordIdPath) -> dict:
-    """Retire (soft delete): gone from maps and search, kept for the audit trail and restore."""
-    return records.retire(conn, key, ENTITY[entity], record_id)
+def _add_retire_and_restore(plural: str, entity: str) -> None:
+    """DELETE (retire) and restore for one kind of record; explicit paths, so they cannot shadow
+    other routers' routes under /api."""
+
+    def retire_record(conn: Conn, key: Editor, record_id: RecordIdPath) -> dict:
+        return records.retire(conn, key, entity, record_id)
+
+    def restore_record(
+        conn: Conn,
+        key: Editor,
+        record_id: RecordIdPath,
+        version: Annotated[int, Query(ge=1, le=2**62, description="The audit entry id whose state to restore")],
+    ) -> dict:
+        return records.restore(conn, key, entity, record_id, version)
+
+    router.add_api_route(
+        f"/{plural}/{{record_id}}", retire_record, methods=["DELETE"], responses=WRITE_ERRORS,
+        name=f"retire_{entity}",
+        summary=f"Retire a {entity}",
+        description="Soft delete: gone from maps and search, kept for the audit trail and restore.",
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}/restore", restore_record, methods=["POST"], responses=WRITE_ERRORS,
+        name=f"restore_{entity}",
+        summary=f"Restore a {entity} to an earlier version",
+        description="Puts the record back as it was after audit entry `version`; the restore is audited too.",
+    )
 
 
-@router.post("/{entity}/{record_id}/restore", responses=WRITE_ERRORS)
-def restore_record(
-    conn: Conn,
-    key: Editor,
-    entity: Entity,
-    record_id: RecordIdPath,
-    version: Annotated[int, Query(ge=1, le=2**62, description="The audit entry id whose state to restore")],
-) -> dict:
-    """Put the record back as it was after audit entry `version`; the restore is audited too."""
-    return records.restore(conn, key, ENTITY[entity], record_id, version)
+for _plural, _entity in ENTITY.items():
+    _add_retire_and_restore(_plural, _entity)
 
 
 @router.get("/audit", responses={401: WRITE_ERRORS[401], 403: WRITE_ERRORS[403]})
