@@ -263,7 +263,12 @@ def snapshot(conn: Connection, entity: str, record_id: str) -> dict | None:
     return row["snap"] if row else None
 
 
-def _existing(conn: Connection, entity: str, record_id: str) -> dict:
+def _existing(conn: Connection, entity: str, record_id: str, *, lock: bool = False) -> dict:
+    """The record's snapshot, or NotFound; `lock` holds its row until the transaction ends, so two
+    concurrent edits are applied (and audited) one after the other, each with the right `before`."""
+    if lock:
+        conn.execute(sql.SQL("SELECT 1 FROM {} WHERE id = %s FOR UPDATE").format(sql.Identifier(entity)),
+                     [record_id])
     snap = snapshot(conn, entity, record_id)
     if snap is None:
         raise NotFound(f"no {entity} {record_id!r}")
@@ -472,7 +477,7 @@ def update(conn: Connection, key: ApiKey, entity: str, record_id: str, patch: Ba
     if entity == "location" and "latitude" in fields and fields["latitude"] is None:
         raise _invalid("latitude", "a location keeps its point; retire it instead")
     with conn.transaction():
-        before = _existing(conn, entity, record_id)
+        before = _existing(conn, entity, record_id, lock=True)
         _check_scope(conn, key, entity, record_id)
         if entity == "location" and "latitude" in fields:
             fields.setdefault("longitude", before["longitude"])
@@ -496,7 +501,7 @@ _RETIRE_BLOCKERS = {
 def retire(conn: Connection, key: ApiKey, entity: str, record_id: str) -> dict:
     """Soft delete: the record leaves maps and search but stays for the audit trail and restore."""
     with conn.transaction():
-        before = _existing(conn, entity, record_id)
+        before = _existing(conn, entity, record_id, lock=True)
         _check_scope(conn, key, entity, record_id)
         if before["retired_at"] is not None:
             return before
@@ -523,7 +528,7 @@ def restore(conn: Connection, key: ApiKey, entity: str, record_id: str, version:
         state = entry["after"]
         if state is None:
             raise BadRequest(f"audit entry {version} has no state to restore")
-        before = _existing(conn, entity, record_id)
+        before = _existing(conn, entity, record_id, lock=True)
         _check_scope(conn, key, entity, record_id)
         model = PATCH_MODELS[entity]
         editable = {k: v for k, v in state.items() if k in model.model_fields}

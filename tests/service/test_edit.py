@@ -246,3 +246,28 @@ def test_audit_is_admin_only_newest_first_and_paged(client, keys):
                         headers=admin).json()
     assert second["items"][0]["id"] < first["items"][1]["id"]
     assert client.get("/api/audit", params={"limit": 10_000}, headers=admin).status_code == 422
+
+
+def test_concurrent_edits_are_applied_one_after_the_other_with_a_true_before(live_server, conn, keys):
+    import threading
+
+    import httpx
+
+    admin = _auth(keys["admin"])
+    org = httpx.post(f"{live_server.url}/api/organizations", json={"name": "Test: race 0"}, headers=admin).json()
+
+    def rename(worker: int) -> None:
+        with httpx.Client(base_url=live_server.url, headers=admin, timeout=30) as c:
+            for i in range(5):
+                assert c.patch(f"/api/organizations/{org['id']}", json={"name": f"Test: race {worker}-{i}"}
+                               ).status_code == 200
+
+    threads = [threading.Thread(target=rename, args=(w,)) for w in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    trail = _audit(conn, "organization", org["id"])
+    assert [t["action"] for t in trail] == ["create"] + ["update"] * 10
+    for previous, current in zip(trail, trail[1:], strict=False):
+        assert current["before"] == previous["after"]
