@@ -13,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 
 from geo.db import make_pool
 from geo.settings import Settings
-from service import errors, health, pages
-from service.api import deserts, layers, regions
+from service import errors, health, logs, pages
+from service.api import deserts, edit, layers, regions
+from service.limits import BodySizeLimit
 from service.responses import JSONResponse
 
 SECURITY_HEADERS = {
@@ -56,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, deserts, pages):
+    for module in (health, regions, layers, deserts, edit, pages):
         app.include_router(module.router)
-    logging.getLogger("atlas").setLevel(logging.INFO)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s
+    logs.configure(logging.INFO)
     return app

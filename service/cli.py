@@ -17,10 +17,12 @@ app = typer.Typer(help="Upstream Atlas: map family services, find service desert
 db_app = typer.Typer(help="The database: the project's own local cluster or ATLAS_DATABASE_URL.")
 regions_app = typer.Typer(help="Counties, states, circuits, divisions and custom regions.")
 sample_app = typer.Typer(help="SAMPLE services for demonstration (clearly labelled as sample).")
+keys_app = typer.Typer(help="API keys for editing: admin, or editor scoped to regions.")
 app.add_typer(db_app, name="db")
 app.add_typer(regions_app, name="regions")
 app.add_typer(sample_app, name="sample")
 app.add_typer(deserts_app, name="deserts")
+app.add_typer(keys_app, name="keys")
 
 console = Console(stderr=True)
 
@@ -176,6 +178,51 @@ def sample_remove() -> None:
     with connect(Settings()) as conn:
         remove_sample(conn)
     console.print("Sample services removed.")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str = typer.Option(..., help="Who or what uses the key."),
+    role: str = typer.Option("editor", help="admin, or editor (needs --region)."),
+    region: list[str] = typer.Option([], help="An editor's region: MO-16, 29095, MA-suffolk (repeatable)."),
+) -> None:
+    """Make a key and print its secret once; only a salted hash is stored."""
+    from geo.keys import create_key
+
+    try:
+        with connect(Settings()) as conn:
+            key, secret = create_key(conn, name, role, region)
+    except AtlasError as e:
+        _fail(e)
+    console.print(f"Key {key.id} ({key.role}{': ' + ', '.join(key.regions) if key.regions else ''}) "
+                  "made. Copy it now; it cannot be shown again:")
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The keys: id, prefix, name, role, regions, when made, when revoked (never the secret)."""
+    from geo.keys import list_keys
+
+    with connect(Settings()) as conn:
+        keys = list_keys(conn)
+    for k in keys:
+        revoked = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        print(f"{k.id}\tatk_{k.prefix}_…\t{k.name}\t{k.role}\t{','.join(k.regions) or '-'}\t"
+              f"{k.created_at:%Y-%m-%d %H:%M}\t{revoked}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: str = typer.Argument(..., help="The key's id or prefix.")) -> None:
+    """Revoke a key; it stops working on its next request."""
+    from geo.keys import revoke_key
+
+    try:
+        with connect(Settings()) as conn:
+            k = revoke_key(conn, key)
+    except AtlasError as e:
+        _fail(e)
+    console.print(f"Revoked key {k.id} ({k.name}).")
 
 
 @app.command("serve")

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import BadRequest, NotFound, ValidationFailed
+from geo.keys import NotAllowed, NotAuthenticated
 from service.responses import JSONResponse
 
 log = logging.getLogger("atlas.errors")
@@ -20,10 +21,19 @@ STATUS: dict[type[Exception], int] = {
     BadRequest: 400,
     NotFound: 404,
     ValidationFailed: 422,
+    NotAuthenticated: 401,
+    NotAllowed: 403,
+    # The database refusing a value: say so without echoing its message (it can quote data).
+    psycopg.IntegrityError: 409,
+    psycopg.DataError: 400,
     psycopg_pool.PoolTimeout: 503,
     psycopg.OperationalError: 503,
 }
 DATABASE_DOWN = "The database is not answering; please try again in a few seconds."
+DATABASE_REFUSED = {
+    409: "The change conflicts with existing records; nothing was changed.",
+    400: "A value in the request is not acceptable (out of range, malformed, or containing NUL).",
+}
 
 
 def _status_for(exc: Exception) -> int:
@@ -41,8 +51,12 @@ async def atlas_error_handler(request: Request, exc: Exception) -> JSONResponse:
     elif status == 500:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         body, headers = {"detail": "Internal error; it has been logged."}, {}
+    elif isinstance(exc, psycopg.Error):
+        body, headers = {"detail": DATABASE_REFUSED[status]}, {}
     else:
         body, headers = {"detail": str(exc)}, {}
+        if isinstance(exc, NotAuthenticated):
+            headers = {"WWW-Authenticate": "Bearer"}
         if isinstance(exc, ValidationFailed):
             body["errors"] = [e.as_dict() for e in exc.errors]
     return JSONResponse(body, status_code=status, headers=headers)

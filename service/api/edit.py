@@ -1,0 +1,117 @@
+"""Editing organizations, services and locations (API key required), the audit trail and restore.
+DELETE retires a record (soft delete); every change is audited in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from geo import audit, records
+from geo.records import (
+    LocationIn,
+    LocationPatch,
+    OrganizationIn,
+    OrganizationPatch,
+    ServiceIn,
+    ServicePatch,
+)
+from service.auth import Admin, Editor
+from service.deps import Conn
+from service.responses import JSONResponse
+
+router = APIRouter(prefix="/api", tags=["editing"])
+
+RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ENTITY = {"organizations": "organization", "services": "service", "locations": "location"}
+AUDIT_PAGE_MAX = 200
+WRITE_ERRORS: dict[int | str, dict] = {
+    401: {"description": "No API key, or an unknown or revoked one"},
+    403: {"description": "The key's role or regions do not cover this record"},
+    404: {"description": "No such record"},
+    422: {"description": "The request failed validation; `errors` says which field and why"},
+    503: {"description": "The database is not answering; nothing was changed"},
+}
+
+
+def _created(body: dict) -> JSONResponse:
+    return JSONResponse(body, status_code=201)
+
+
+@router.post("/organizations", status_code=201, responses=WRITE_ERRORS)
+def create_organization(conn: Conn, key: Editor, body: OrganizationIn) -> JSONResponse:
+    return _created(records.create_organization(conn, key, body))
+
+
+@router.post("/locations", status_code=201, responses=WRITE_ERRORS)
+def create_location(conn: Conn, key: Editor, body: LocationIn) -> JSONResponse:
+    return _created(records.create_location(conn, key, body))
+
+
+@router.post("/services", status_code=201, responses=WRITE_ERRORS)
+def create_service(conn: Conn, key: Editor, body: ServiceIn) -> JSONResponse:
+    """A service with its organization and location (new or existing), categories and phones."""
+    return _created(records.create_service(conn, key, body))
+
+
+@router.patch("/organizations/{record_id}", responses=WRITE_ERRORS)
+def update_organization(conn: Conn, key: Editor, record_id: RecordIdPath, body: OrganizationPatch) -> dict:
+    return records.update(conn, key, "organization", record_id, body)
+
+
+@router.patch("/locations/{record_id}", responses=WRITE_ERRORS)
+def update_location(conn: Conn, key: Editor, record_id: RecordIdPath, body: LocationPatch) -> dict:
+    """Moving a location needs a key covering both where it was and where it goes."""
+    return records.update(conn, key, "location", record_id, body)
+
+
+@router.patch("/services/{record_id}", responses=WRITE_ERRORS)
+def update_service(conn: Conn, key: Editor, record_id: RecordIdPath, body: ServicePatch) -> dict:
+    return records.update(conn, key, "service", record_id, body)
+
+
+def _add_retire_and_restore(plural: str, entity: str) -> None:
+    """DELETE (retire) and restore for one kind of record; explicit paths, so they cannot shadow
+    other routers' routes under /api."""
+
+    def retire_record(conn: Conn, key: Editor, record_id: RecordIdPath) -> dict:
+        return records.retire(conn, key, entity, record_id)
+
+    def restore_record(
+        conn: Conn,
+        key: Editor,
+        record_id: RecordIdPath,
+        version: Annotated[int, Query(ge=1, le=2**62, description="The audit entry id whose state to restore")],
+    ) -> dict:
+        return records.restore(conn, key, entity, record_id, version)
+
+    router.add_api_route(
+        f"/{plural}/{{record_id}}", retire_record, methods=["DELETE"], responses=WRITE_ERRORS,
+        name=f"retire_{entity}",
+        summary=f"Retire a {entity}",
+        description="Soft delete: gone from maps and search, kept for the audit trail and restore.",
+    )
+    router.add_api_route(
+        f"/{plural}/{{record_id}}/restore", restore_record, methods=["POST"], responses=WRITE_ERRORS,
+        name=f"restore_{entity}",
+        summary=f"Restore a {entity} to an earlier version",
+        description="Puts the record back as it was after audit entry `version`; the restore is audited too.",
+    )
+
+
+for _plural, _entity in ENTITY.items():
+    _add_retire_and_restore(_plural, _entity)
+
+
+@router.get("/audit", responses={401: WRITE_ERRORS[401], 403: WRITE_ERRORS[403]})
+def list_audit(
+    conn: Conn,
+    key: Admin,
+    entity: Annotated[Literal["organization", "service", "location"] | None, Query()] = None,
+    entity_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62, description="Paging: the `next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=AUDIT_PAGE_MAX)] = 50,
+) -> dict:
+    """Who changed what and when, newest first (admins only)."""
+    items = audit.list_entries(conn, entity=entity, entity_id=entity_id, before_id=before_id, limit=limit)
+    return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}

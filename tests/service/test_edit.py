@@ -1,0 +1,273 @@
+"""The editing API: keys and roles (401/403), validation, HSDS rows written like the loaders',
+an audit row for every change, retire, and restore of an earlier version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from geo.keys import create_key
+from geo.taxonomy import term_id
+from tests.service.editing import cleanup_edits as _cleanup
+
+KANSAS_CITY = {"latitude": 39.0997, "longitude": -94.5786}  # Jackson County 29095, circuit MO-16
+ST_LOUIS = {"latitude": 38.627, "longitude": -90.199}  # St. Louis city 29510, circuit MO-22
+BOSTON = {"latitude": 42.3601, "longitude": -71.0589}  # Suffolk 25025, division MA-suffolk
+
+
+@pytest.fixture(scope="module")
+def keys(settings) -> Iterator[dict[str, str]]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    names = {"admin": "test admin", "mo16": "test MO-16 editor", "mo22": "test MO-22 editor",
+             "revoked": "test revoked"}
+    with psycopg.connect(settings.url(), row_factory=dict_row, autocommit=True) as conn:
+        _cleanup(conn, list(names.values()))
+        secrets = {
+            "admin": create_key(conn, names["admin"], "admin")[1],
+            "mo16": create_key(conn, names["mo16"], "editor", ["MO-16"])[1],
+            "mo22": create_key(conn, names["mo22"], "editor", ["circuit:MO-22"])[1],
+            "revoked": create_key(conn, names["revoked"], "admin")[1],
+        }
+        conn.execute("UPDATE api_key SET revoked_at = now() WHERE name = %s", [names["revoked"]])
+        yield secrets
+        _cleanup(conn, list(names.values()))
+
+
+def _auth(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _service(name: str, point: dict, **extra) -> dict:
+    return {
+        "name": name,
+        "organization": {"name": f"{name} Org", "website": "https://example.org"},
+        "location": {**point, "name": f"{name} site",
+                     "address": {"address_1": "100 Main St", "city": "Kansas City",
+                                 "state_province": "MO", "postal_code": "64106"}},
+        "categories": ["parenting-education"],
+        "stages": ["prevention", "court"],
+        "languages": ["en", "es"],
+        "phones": ["816-555-0142"],
+        "capacity": 12,
+        **extra,
+    }
+
+
+def _audit(conn, entity: str, entity_id: str) -> list[dict]:
+    return conn.execute(
+        "SELECT id, action, actor, before, after, restored_from FROM audit_log "
+        "WHERE entity = %s AND entity_id = %s ORDER BY id", [entity, entity_id]).fetchall()
+
+
+def test_writes_without_a_valid_key_are_401_with_a_message(client, keys):
+    body = _service("Test: no key", KANSAS_CITY)
+    r = client.post("/api/services", json=body)
+    assert r.status_code == 401 and "API key" in r.json()["detail"]
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert client.post("/api/services", json=body, headers=_auth("atk_000000000000_" + "x" * 43)).status_code == 401
+    assert client.post("/api/services", json=body, headers={"X-API-Key": "not-a-key"}).status_code == 401
+    assert client.post("/api/services", json=body, headers=_auth(keys["revoked"])).status_code == 401
+    assert client.delete("/api/services/anything").status_code == 401
+    assert client.get("/api/audit").status_code == 401
+
+
+def test_editor_creates_a_service_in_their_circuit_with_all_its_hsds_rows(client, conn, keys):
+    r = client.post("/api/services", json=_service("Test: KC Parenting", KANSAS_CITY),
+                    headers={"X-API-Key": keys["mo16"]})
+    assert r.status_code == 201, r.text
+    svc = r.json()
+    assert svc["categories"] == ["parenting-education"] and svc["phones"] == ["(816) 555-0142"]
+    row = conn.execute(
+        """SELECT s.name, s.capacity, o.name AS org, o.website, l.county_fips, l.latitude, l.longitude,
+                  ST_X(l.geom) AS x, ST_Y(l.geom) AS y, a.address_1, a.postal_code
+           FROM service s JOIN organization o ON o.id = s.organization_id
+           JOIN service_at_location sal ON sal.service_id = s.id JOIN location l ON l.id = sal.location_id
+           JOIN address a ON a.location_id = l.id WHERE s.id = %s""", [svc["id"]]).fetchone()
+    assert row["org"] == "Test: KC Parenting Org" and row["county_fips"] == "29095"
+    assert (float(row["latitude"]), float(row["longitude"])) == (39.0997, -94.5786)
+    assert (round(row["x"], 4), round(row["y"], 4)) == (-94.5786, 39.0997)
+    assert row["postal_code"] == "64106" and row["capacity"] == 12
+    assert conn.execute("SELECT taxonomy_term_id FROM attribute WHERE link_entity = 'service' AND link_id = %s",
+                        [svc["id"]]).fetchone()["taxonomy_term_id"] == term_id("parenting-education")
+    assert {r["stage_code"] for r in conn.execute(
+        "SELECT stage_code FROM service_stage WHERE service_id = %s", [svc["id"]])} == {"prevention", "court"}
+    assert {(r["code"], r["name"]) for r in conn.execute(
+        "SELECT code, name FROM language WHERE service_id = %s", [svc["id"]])} == {("en", "English"), ("es", "Spanish")}
+    # Three creates, one audit row each, with who did it.
+    created = conn.execute(
+        "SELECT entity, actor FROM audit_log WHERE action = 'create' AND entity_id = ANY(%s)",
+        [[svc["id"], svc["organization_id"], *svc["location_ids"]]]).fetchall()
+    assert sorted(r["entity"] for r in created) == ["location", "organization", "service"]
+    assert {r["actor"] for r in created} == {"test MO-16 editor"}
+    # It is on the public map now.
+    fc = client.get("/api/layers/services.geojson", params={"state": "MO", "category": "parenting-education"}).json()
+    assert svc["id"] in {f["id"] for f in fc["features"]}
+
+
+def test_editor_outside_their_region_gets_403_and_nothing_is_written(client, conn, keys):
+    r = client.post("/api/services", json=_service("Test: STL by KC editor", ST_LOUIS), headers=_auth(keys["mo16"]))
+    assert r.status_code == 403 and "MO-16" in r.json()["detail"]
+    assert conn.execute("SELECT count(*) AS n FROM organization WHERE name LIKE 'Test: STL by KC editor%%'"
+                        ).fetchone()["n"] == 0
+    # A sample service in Boston is not the MO-16 editor's to change or retire.
+    boston = conn.execute(
+        """SELECT s.id FROM service s JOIN service_at_location sal ON sal.service_id = s.id
+           JOIN location l ON l.id = sal.location_id WHERE l.county_fips = '25025' LIMIT 1""").fetchone()["id"]
+    assert client.patch(f"/api/services/{boston}", json={"name": "Hijacked"}, headers=_auth(keys["mo16"])).status_code == 403
+    assert client.delete(f"/api/services/{boston}", headers=_auth(keys["mo16"])).status_code == 403
+    assert conn.execute("SELECT name, retired_at FROM service WHERE id = %s", [boston]).fetchone()["retired_at"] is None
+    # Editors cannot read the audit trail.
+    assert client.get("/api/audit", headers=_auth(keys["mo16"])).status_code == 403
+
+
+def test_moving_a_location_needs_a_key_covering_both_ends(client, conn, keys):
+    r = client.post("/api/locations", json={**KANSAS_CITY, "name": "Test: KC site"}, headers=_auth(keys["mo16"]))
+    assert r.status_code == 201, r.text
+    loc = r.json()
+    assert loc["county_fips"] == "29095"
+    # Out of MO-16 into St. Louis: the KC editor does not cover where it goes ...
+    r = client.patch(f"/api/locations/{loc['id']}", json=ST_LOUIS, headers=_auth(keys["mo16"]))
+    assert r.status_code == 403
+    # ... and the St. Louis editor does not cover where it is.
+    assert client.patch(f"/api/locations/{loc['id']}", json=ST_LOUIS, headers=_auth(keys["mo22"])).status_code == 403
+    row = conn.execute("SELECT county_fips, latitude FROM location WHERE id = %s", [loc["id"]]).fetchone()
+    assert row["county_fips"] == "29095" and float(row["latitude"]) == 39.0997
+    # Within the circuit is fine, and the county follows the point.
+    r = client.patch(f"/api/locations/{loc['id']}", json={"latitude": 39.05, "longitude": -94.45},
+                     headers=_auth(keys["mo16"]))
+    assert r.status_code == 200 and r.json()["county_fips"] == "29095"
+    # An admin may move it anywhere.
+    r = client.patch(f"/api/locations/{loc['id']}", json=BOSTON, headers=_auth(keys["admin"]))
+    assert r.status_code == 200 and r.json()["county_fips"] == "25025"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"location": {"latitude": 0, "longitude": 0}}, "location"),
+        ({"location": {"latitude": 95, "longitude": -94.5}}, "location.latitude"),
+        ({"phones": ["12345"]}, "phones.0"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"name": "bad\x00name"}, "name"),
+        ({"email": "not an email"}, "email"),
+        ({"capacity": -1}, "capacity"),
+        ({"minimum_age": 18, "maximum_age": 5}, "body"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+def test_bad_fields_are_422_naming_the_field(client, keys, change, field):
+    r = client.post("/api/services", json={**_service("Test: invalid", KANSAS_CITY), **change},
+                    headers=_auth(keys["admin"]))
+    assert r.status_code == 422
+    assert any(e["field"].startswith(field) for e in r.json()["errors"]), r.json()
+
+
+def test_unknown_category_is_422_and_writes_nothing(client, conn, keys):
+    r = client.post("/api/services", json=_service("Test: bad category", KANSAS_CITY, categories=["astrology"]),
+                    headers=_auth(keys["admin"]))
+    assert r.status_code == 422
+    assert r.json()["errors"][0] == {"file": "request", "line": 0, "field": "categories",
+                                     "reason": "unknown category 'astrology'"}
+    assert conn.execute("SELECT count(*) AS n FROM organization WHERE name = 'Test: bad category Org'"
+                        ).fetchone()["n"] == 0
+
+
+def test_every_change_is_audited_and_an_earlier_version_can_be_restored(client, conn, keys):
+    editor = _auth(keys["mo16"])
+    svc = client.post("/api/services", json=_service("Test: Restorable", KANSAS_CITY), headers=editor).json()
+    sid = svc["id"]
+    r = client.patch(f"/api/services/{sid}", json={"name": "Test: Renamed", "categories": ["food"],
+                                                   "phones": ["(816) 555-0199"]}, headers=editor)
+    assert r.status_code == 200 and r.json()["name"] == "Test: Renamed"
+    assert client.delete(f"/api/services/{sid}", headers=editor).json()["retired_at"] is not None
+    fc = client.get("/api/layers/services.geojson", params={"state": "MO"}).json()
+    assert sid not in {f["id"] for f in fc["features"]}  # retired: off the map
+    trail = _audit(conn, "service", sid)
+    assert [t["action"] for t in trail] == ["create", "update", "retire"]
+    assert trail[1]["before"]["name"] == "Test: Restorable" and trail[1]["after"]["name"] == "Test: Renamed"
+    assert trail[1]["actor"] == "test MO-16 editor"
+
+    # Restore the version made by the create: name, category and phone come back, and it is live again.
+    r = client.post(f"/api/services/{sid}/restore", params={"version": trail[0]["id"]}, headers=editor)
+    assert r.status_code == 200, r.text
+    restored = r.json()
+    assert restored["name"] == "Test: Restorable" and restored["retired_at"] is None
+    assert restored["categories"] == ["parenting-education"] and restored["phones"] == ["(816) 555-0142"]
+    trail = _audit(conn, "service", sid)
+    assert [t["action"] for t in trail] == ["create", "update", "retire", "restore"]
+    assert trail[-1]["restored_from"] == trail[0]["id"]
+    assert trail[-1]["before"]["retired_at"] is not None and trail[-1]["after"] == {**trail[0]["after"]}
+    fc = client.get("/api/layers/services.geojson", params={"state": "MO"}).json()
+    assert sid in {f["id"] for f in fc["features"]}
+    # A version of another record is refused.
+    other = client.post(f"/api/locations/{svc['location_ids'][0]}/restore", params={"version": trail[0]["id"]},
+                        headers=editor)
+    assert other.status_code == 404
+
+
+def test_location_and_organization_updates_are_audited_and_restorable(client, conn, keys):
+    admin = _auth(keys["admin"])
+    org = client.post("/api/organizations", json={"name": "Test: Org A"}, headers=admin).json()
+    client.patch(f"/api/organizations/{org['id']}", json={"name": "Test: Org B", "email": "hi@example.org"},
+                 headers=admin)
+    loc = client.post("/api/locations", json={**BOSTON, "organization_id": org["id"], "confidential": True,
+                                              "address": {"address_1": "1 Secret Way", "city": "Boston",
+                                                          "state_province": "MA", "postal_code": "02108"}},
+                      headers=admin).json()
+    client.patch(f"/api/locations/{loc['id']}", json={"address": None, "name": "Renamed"}, headers=admin)
+    org_trail, loc_trail = _audit(conn, "organization", org["id"]), _audit(conn, "location", loc["id"])
+    assert [t["action"] for t in org_trail] == ["create", "update"]
+    assert [t["action"] for t in loc_trail] == ["create", "update"]
+    assert loc_trail[1]["after"]["address"] is None
+    r = client.post(f"/api/locations/{loc['id']}/restore", params={"version": loc_trail[0]["id"]}, headers=admin)
+    assert r.status_code == 200 and r.json()["address"]["address_1"] == "1 Secret Way"
+    r = client.post(f"/api/organizations/{org['id']}/restore", params={"version": org_trail[0]["id"]}, headers=admin)
+    assert r.json()["name"] == "Test: Org A" and r.json()["email"] is None
+    # An organization with active services cannot be retired out from under them.
+    svc = client.post("/api/services", json={**_service("Test: child", BOSTON), "organization": None,
+                                             "organization_id": org["id"]}, headers=admin)
+    assert svc.status_code == 201, svc.text
+    r = client.delete(f"/api/organizations/{org['id']}", headers=admin)
+    assert r.status_code == 400 and "active services" in r.json()["detail"]
+
+
+def test_audit_is_admin_only_newest_first_and_paged(client, keys):
+    admin = _auth(keys["admin"])
+    for i in range(3):
+        client.post("/api/organizations", json={"name": f"Test: paged {i}"}, headers=admin)
+    first = client.get("/api/audit", params={"entity": "organization", "limit": 2}, headers=admin).json()
+    assert len(first["items"]) == 2 and first["items"][0]["id"] > first["items"][1]["id"]
+    assert first["next"] == first["items"][1]["id"]
+    second = client.get("/api/audit", params={"entity": "organization", "limit": 2, "before_id": first["next"]},
+                        headers=admin).json()
+    assert second["items"][0]["id"] < first["items"][1]["id"]
+    assert client.get("/api/audit", params={"limit": 10_000}, headers=admin).status_code == 422
+
+
+def test_concurrent_edits_are_applied_one_after_the_other_with_a_true_before(live_server, conn, keys):
+    import threading
+
+    import httpx
+
+    admin = _auth(keys["admin"])
+    org = httpx.post(f"{live_server.url}/api/organizations", json={"name": "Test: race 0"}, headers=admin).json()
+
+    def rename(worker: int) -> None:
+        with httpx.Client(base_url=live_server.url, headers=admin, timeout=30) as c:
+            for i in range(5):
+                assert c.patch(f"/api/organizations/{org['id']}", json={"name": f"Test: race {worker}-{i}"}
+                               ).status_code == 200
+
+    threads = [threading.Thread(target=rename, args=(w,)) for w in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    trail = _audit(conn, "organization", org["id"])
+    assert [t["action"] for t in trail] == ["create"] + ["update"] * 10
+    for previous, current in zip(trail, trail[1:], strict=False):
+        assert current["before"] == previous["after"]
