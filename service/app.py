@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from geo.db import make_pool
 from geo.settings import Settings
 from service import errors, health, pages, pages_find
-from service.api import layers, regions, search
+from service.api import hsds, layers, regions, search
 from service.responses import JSONResponse
 
 SECURITY_HEADERS = {
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, search, pages, pages_find):
+    for module in (health, regions, layers, search, hsds, pages, pages_find):
         app.include_router(module.router)
     logging.getLogger("atlas").setLevel(logging.INFO)
     return app
