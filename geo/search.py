@@ -33,9 +33,14 @@ class NearbyFilter:
     open_now: bool = False
 
 
-def refresh_service_points(conn: Connection) -> None:
-    """Rebuild the search table; call after any load that changes services or their locations."""
-    conn.execute(query("refresh_service_point"))
+def refresh_service_points(conn: Connection, service_ids: list[str] | None = None) -> None:
+    """Rebuild the search table (or only these services' rows); call after any load that changes
+    services, their locations or their details."""
+    if service_ids is None:
+        conn.execute("DELETE FROM service_point")
+    else:
+        conn.execute("DELETE FROM service_point WHERE service_id = ANY(%s)", [service_ids])
+    conn.execute(query("service_point_rows"), {"service_ids": service_ids})
 
 
 def check_paging(page: int, per_page: int) -> None:

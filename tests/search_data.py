@@ -39,6 +39,7 @@ def add_services(conn: Connection, services: list[ServiceSpec]) -> dict[str, str
     """Insert the services (with org, location, address, phone, hours, languages, cost, category,
     stages), assign counties and refresh the search table. Returns name → service_at_location id."""
     ids = {}
+    service_ids = []
     for s in services:
         org, svc, loc, sal = (str(uuid.uuid4()) for _ in range(4))
         conn.execute("INSERT INTO organization (id, name, source, source_id) VALUES (%s, %s, %s, %s)",
@@ -70,6 +71,7 @@ def add_services(conn: Connection, services: list[ServiceSpec]) -> dict[str, str
         for stage in s.stages:
             conn.execute("INSERT INTO service_stage (service_id, stage_code) VALUES (%s, %s)", [svc, stage])
         ids[s.name] = sal
+        service_ids.append(svc)
     assign_counties(conn, SOURCE)
-    refresh_service_points(conn)
+    refresh_service_points(conn, service_ids)
     return ids

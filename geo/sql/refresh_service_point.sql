@@ -5,18 +5,12 @@ DELETE FROM service_point;
 
 -- Every per-service detail is a LATERAL lookup on its service_id index: the plan stays linear even
 -- right after a bulk load, before the tables have statistics.
-WITH county_court AS (
-    SELECT DISTINCT ON (c.code) c.code AS fips, c.name, ST_PointOnSurface(c.geom) AS rep_point,
-           g.kind AS court_kind, g.code AS court_code, g.name AS court_name
-    FROM region c
-    LEFT JOIN region_member m ON m.member_id = c.id
-    LEFT JOIN region g ON g.id = m.region_id AND g.kind IN ('circuit', 'division')
-    WHERE c.kind = 'county'
-    ORDER BY c.code, g.kind NULLS LAST
-), rows AS (
+WITH rows AS (
     SELECT sal.id, s.id AS service_id, l.id AS location_id, o.id AS organization_id,
            (s.confidential OR l.confidential) AS confidential,
-           CASE WHEN s.confidential OR l.confidential THEN cc.rep_point ELSE l.geom END AS point,
+           CASE WHEN s.confidential OR l.confidential
+                THEN (SELECT ST_PointOnSurface(c.geom) FROM region c WHERE c.kind = 'county' AND c.code = l.county_fips)
+                ELSE l.geom END AS point,
            s, o.name AS organization_name, l.geom, a.address, a.postal_code, cc.fips, cc.name AS county_name,
            cc.court_kind, cc.court_code, cc.court_name,
            cat.codes AS category_codes, cat.terms, st.codes AS stage_codes, lang.codes AS language_codes,
@@ -26,7 +20,14 @@ WITH county_court AS (
     JOIN service s ON s.id = sal.service_id
     JOIN organization o ON o.id = s.organization_id
     JOIN location l ON l.id = sal.location_id
-    LEFT JOIN county_court cc ON cc.fips = l.county_fips
+    LEFT JOIN LATERAL (
+        SELECT c.code AS fips, c.name, g.kind AS court_kind, g.code AS court_code, g.name AS court_name
+        FROM region c
+        LEFT JOIN region_member m ON m.member_id = c.id
+        LEFT JOIN region g ON g.id = m.region_id AND g.kind IN ('circuit', 'division')
+        WHERE c.kind = 'county' AND c.code = l.county_fips
+        ORDER BY g.kind NULLS LAST LIMIT 1
+    ) cc ON true
     LEFT JOIN LATERAL (
         SELECT jsonb_build_object('address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
                                   'state_province', ad.state_province, 'postal_code', ad.postal_code)

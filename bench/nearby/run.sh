@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# bench/nearby: 100,000 SAMPLE services in a separate `atlas_bench` database, then API vs pgbench.
+# Usage: ATLAS_PG_PORT=<port> bench/nearby/run.sh [--clients 32 --seconds 20 --rounds 2 --workers 2]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=.venv/bin
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+$BIN/atlas db start >/dev/null 2>&1 || true
+BENCH_URL=${BENCH_DATABASE_URL:-$($BIN/python -c 'from geo.settings import Settings; print(Settings().local_url("atlas_bench"))')}
+ATLAS_DATABASE_URL=$BENCH_URL $BIN/atlas setup --sample 0
+ATLAS_DATABASE_URL=$BENCH_URL $BIN/atlas sample load --count 100000
+BENCH_DATABASE_URL=$BENCH_URL $BIN/python -m bench.nearby.bench "$@"
