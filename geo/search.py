@@ -37,6 +37,10 @@ def refresh_service_points(conn: Connection, service_ids: list[str] | None = Non
     """Rebuild the search table (or only these services' rows); call after any load that changes
     services, their locations or their details."""
     if service_ids is None:
+        # Fresh statistics (this transaction's own rows included) keep the plan linear after a
+        # bulk load; stale ones from an empty table would make it quadratic.
+        conn.execute("ANALYZE service, service_at_location, location, organization, address, phone, "
+                     "schedule, language, cost_option, attribute, service_stage, region, region_member")
         conn.execute("DELETE FROM service_point")
     else:
         conn.execute("DELETE FROM service_point WHERE service_id = ANY(%s)", [service_ids])

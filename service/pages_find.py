@@ -110,6 +110,9 @@ def _render(conn: Conn, lang: str, form: dict[str, str], *, page: dict | None = 
     if page:
         for n, item in enumerate(page["contents"], start=1):
             item["hours_text"] = _hours(item, lang)
+            help_text = item.get("how_to_get_help") or ""
+            if lang == "es" and help_text.startswith("Call "):  # the default made from the phone
+                item["how_to_get_help"] = "Llame al " + help_text[len("Call "):]
             if item.get("location"):
                 points.append({"n": n, "name": item["name"], "lat": item["location"]["latitude"],
                                "lon": item["location"]["longitude"]})

@@ -3,7 +3,7 @@
 Filters (category, stage, language, cost, age, open now) are read from the same row the KNN index
 scan returns, so a search needs no joins. Confidential sites are stored at their county's
 representative point, never their own: no query on this table can locate them. The table is rebuilt
-by geo/sql/refresh_service_point.sql (geo.search.refresh_service_points) after every load.
+by geo/sql/service_point_rows.sql (geo.search.refresh_service_points) after every load.
 
 Revision ID: 0004
 Revises: 0001
