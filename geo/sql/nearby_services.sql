@@ -1,33 +1,22 @@
 -- Nearest services to a point, as one HSDS Page of JSON built here (one round trip).
 --
--- Distances are metres on the ellipsoid (geography, use_spheroid). The geography KNN operator `<->`
--- ranks on the sphere, which can differ from the ellipsoid by a few tenths of a percent, so:
---   1. `knn` takes the first (offset + size) matches by `<->` from the GiST index, filters applied
---      to the same rows (service_point is denormalised: no joins);
---   2. every match within the largest ellipsoidal distance among those (plus a metre) is re-ranked by
---      ST_Distance (ellipsoid), which is exact: the true first (offset + size) all lie inside it.
+-- Distances are metres on the ellipsoid (geography, use_spheroid). The geography distance operator
+-- `<->` is on the sphere, which differs from the ellipsoid by at most ~0.6 %%, so:
+--   1. `candidates`: one GiST scan for the matches (filters read from the same denormalised rows,
+--      no joins) within the radius plus 1 %% on the sphere, a superset of those within it on the
+--      ellipsoid, each with its cheap sphere distance `ds`;
+--   2. `knn`: the first (offset + size) candidates by `<->`, and the largest ellipsoidal distance
+--      among them, X;
+--   3. `ranked`: every candidate within X (on the ellipsoid, and within the radius) re-ranked by
+--      ST_Distance on the ellipsoid. Exact: the true first (offset + size) all lie within X.
+-- `total` counts on the sphere and pays for the ellipsoid only in the ±1 %% band at the radius.
 -- Confidential sites are stored at their county's point: their distance is to the county and is
 -- shown only as a coarse band, never in metres.
-WITH knn AS (
-    SELECT ST_Distance(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
-    FROM service_point sp
-    WHERE ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
-      AND (%(category)s::text IS NULL OR sp.categories @> ARRAY[%(category)s::text])
-      AND (%(stage)s::text IS NULL OR sp.stages @> ARRAY[%(stage)s::text])
-      AND (%(language)s::text IS NULL OR sp.languages @> ARRAY[%(language)s::text])
-      AND (%(cost)s::text IS NULL OR sp.costs @> ARRAY[%(cost)s::text])
-      AND (%(age)s::numeric IS NULL OR ((sp.minimum_age IS NULL OR sp.minimum_age <= %(age)s)
-                                        AND (sp.maximum_age IS NULL OR sp.maximum_age >= %(age)s)))
-      AND (NOT %(open_now)s OR sp.open_week @> local_week_second(%(at)s, sp.tz_name))
-    ORDER BY sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
-    LIMIT %(offset)s + %(size)s
-), ranked AS (
-    SELECT sp.id, sp.doc, sp.confidential, sp.tz_name, sp.open_week,
-           ST_Distance(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
+WITH candidates AS MATERIALIZED (
+    SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
     FROM service_point sp
     WHERE ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
-                     (SELECT max(d) * 1.0001 + 1 FROM knn))  -- slack: DWithin and Distance round differently
-      AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
+                     %(radius_m)s * 1.01, false)
       AND (%(category)s::text IS NULL OR sp.categories @> ARRAY[%(category)s::text])
       AND (%(stage)s::text IS NULL OR sp.stages @> ARRAY[%(stage)s::text])
       AND (%(language)s::text IS NULL OR sp.languages @> ARRAY[%(language)s::text])
@@ -35,34 +24,42 @@ WITH knn AS (
       AND (%(age)s::numeric IS NULL OR ((sp.minimum_age IS NULL OR sp.minimum_age <= %(age)s)
                                         AND (sp.maximum_age IS NULL OR sp.maximum_age >= %(age)s)))
       AND (NOT %(open_now)s OR sp.open_week @> local_week_second(%(at)s, sp.tz_name))
-    ORDER BY d, sp.id
+), knn AS (
+    SELECT ST_Distance(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
+    FROM candidates c
+    ORDER BY c.ds
+    LIMIT %(offset)s + %(size)s
+), bound AS (
+    SELECT max(d) * 1.0001 + 1 AS x FROM knn  -- slack: the re-rank below re-checks exactly
+), ranked AS (
+    SELECT e.id, e.d
+    FROM (SELECT c.id, ST_Distance(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
+          FROM candidates c
+          WHERE c.ds <= (SELECT x FROM bound) * 1.01  -- the sphere test first: the ellipsoid for few
+          OFFSET 0) e
+    WHERE e.d <= (SELECT x FROM bound) AND e.d <= %(radius_m)s
+    ORDER BY e.d, e.id
     LIMIT %(size)s OFFSET %(offset)s
 ), total AS (
     SELECT count(*) AS n
-    FROM service_point sp
-    WHERE ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
-      AND (%(category)s::text IS NULL OR sp.categories @> ARRAY[%(category)s::text])
-      AND (%(stage)s::text IS NULL OR sp.stages @> ARRAY[%(stage)s::text])
-      AND (%(language)s::text IS NULL OR sp.languages @> ARRAY[%(language)s::text])
-      AND (%(cost)s::text IS NULL OR sp.costs @> ARRAY[%(cost)s::text])
-      AND (%(age)s::numeric IS NULL OR ((sp.minimum_age IS NULL OR sp.minimum_age <= %(age)s)
-                                        AND (sp.maximum_age IS NULL OR sp.maximum_age >= %(age)s)))
-      AND (NOT %(open_now)s OR sp.open_week @> local_week_second(%(at)s, sp.tz_name))
+    FROM candidates c
+    WHERE c.ds <= %(radius_m)s * 0.99
+       OR ST_DWithin(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
 ), contents AS (
     SELECT coalesce(jsonb_agg(
-        r.doc || jsonb_build_object(
-            'distance_m', CASE WHEN r.confidential THEN NULL ELSE round(r.d::numeric) END,
-            'distance_band', CASE WHEN NOT r.confidential THEN NULL
+        sp.doc || jsonb_build_object(
+            'distance_m', CASE WHEN sp.confidential THEN NULL ELSE round(r.d::numeric) END,
+            'distance_band', CASE WHEN NOT sp.confidential THEN NULL
                                   WHEN r.d <= 10000 THEN 'within 10 km (county-level)'
                                   WHEN r.d <= 25000 THEN 'within 25 km (county-level)'
                                   WHEN r.d <= 50000 THEN 'within 50 km (county-level)'
                                   WHEN r.d <= 100000 THEN 'within 100 km (county-level)'
                                   ELSE 'more than 100 km (county-level)' END,
-            'open_now', CASE WHEN r.open_week IS NULL THEN NULL
-                             ELSE r.open_week @> local_week_second(%(at)s, r.tz_name) END)
+            'open_now', CASE WHEN sp.open_week IS NULL THEN NULL
+                             ELSE sp.open_week @> local_week_second(%(at)s, sp.tz_name) END)
         ORDER BY r.d, r.id), '[]'::jsonb) AS items,
         count(*) AS n
-    FROM ranked r
+    FROM ranked r JOIN service_point sp ON sp.id = r.id
 )
 SELECT json_build_object(
     'total_items', t.n,

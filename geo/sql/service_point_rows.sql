@@ -141,4 +141,5 @@ SELECT r.id, r.service_id, r.location_id, r.organization_id, r.point::geography,
            'is_sample', (r.s).is_sample
        )
 FROM rows r
-WHERE r.point IS NOT NULL;
+WHERE r.point IS NOT NULL
+ORDER BY ST_GeoHash(r.point, 7);  -- neighbours share heap pages: a radius search reads few of them

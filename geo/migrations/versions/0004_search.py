@@ -37,9 +37,13 @@ CREATE TABLE service_point (
     -- Weekly opening hours as seconds since Monday 00:00 local time, in the schedule's zone.
     tz_name       text,
     open_week     int4multirange,
-    -- What a search result shows, already stripped of confidential details.
+    -- What a search result shows, already stripped of confidential details. Stored out of line
+    -- (toast_tuple_target, STORAGE EXTERNAL) so the rows a search scans stay narrow; only the page
+    -- of results reads it.
     doc           jsonb NOT NULL
-);
+) WITH (toast_tuple_target = 128, parallel_workers = 0);
+-- Parallel workers cost more to start than these small index scans take.
+ALTER TABLE service_point ALTER COLUMN doc SET STORAGE EXTERNAL;
 CREATE INDEX service_point_geog_gist ON service_point USING gist (geog);
 CREATE INDEX service_point_categories ON service_point USING gin (categories);
 CREATE INDEX service_point_languages ON service_point USING gin (languages);
