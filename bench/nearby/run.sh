@@ -7,6 +7,9 @@ BIN=.venv/bin
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 $BIN/atlas db start >/dev/null 2>&1 || true
 BENCH_URL=${BENCH_DATABASE_URL:-$($BIN/python -c 'from geo.settings import Settings; print(Settings().local_url("atlas_bench"))')}
-ATLAS_DATABASE_URL=$BENCH_URL $BIN/atlas setup --sample 0
-ATLAS_DATABASE_URL=$BENCH_URL $BIN/atlas sample load --count 100000
+export ATLAS_DATABASE_URL=$BENCH_URL
+$BIN/atlas db migrate                      # creates atlas_bench and its schema when missing
+$BIN/atlas regions load                    # counties, circuits, divisions, taxonomy
+$BIN/atlas sample load --count 100000      # a no-op when they are already there
+unset ATLAS_DATABASE_URL
 BENCH_DATABASE_URL=$BENCH_URL $BIN/python -m bench.nearby.bench "$@"
