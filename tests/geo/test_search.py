@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from geo.errors import BadRequest
-from geo.search import MAX_RADIUS_M, make_filter, nearby_services_json
+from geo.search import MAX_RADIUS_M, make_filter, nearby_services_json, refresh_service_points
 from tests.search_data import CASPER, ServiceSpec, add_services
 
 LAT, LON = CASPER
@@ -163,3 +163,17 @@ def test_bad_parameters_say_what_to_do(conn):
         search(conn, cost="cheap")
     with pytest.raises(BadRequest, match="age"):
         search(conn, age=200)
+
+
+def test_refresh_drops_retired_services_and_deleted_ones_cascade(conn):
+    ids = add_services(conn, [ServiceSpec("keep", LAT + 0.001, LON), ServiceSpec("retire", LAT + 0.002, LON),
+                              ServiceSpec("delete", LAT + 0.003, LON)])
+    assert names(search(conn)) == ["keep", "retire", "delete"]
+    conn.execute("UPDATE service SET retired_at = now() WHERE name = 'retire'")
+    conn.execute("DELETE FROM service WHERE name = 'delete'")
+    assert names(search(conn)) == ["keep", "retire"]  # deleted: gone at once (ON DELETE CASCADE)
+    refresh_service_points(conn)  # the full rebuild, as after a load
+    assert names(search(conn)) == ["keep"]
+    assert conn.execute("SELECT count(*) AS n FROM service_point WHERE id = %s", [ids["retire"]]).fetchone()["n"] == 0
+    total = conn.execute("SELECT count(*) AS n FROM service_point").fetchone()["n"]
+    assert total >= 3000  # the sample services came back with it

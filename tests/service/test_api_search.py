@@ -55,3 +55,14 @@ def test_bad_parameters_are_4xx_with_a_message(client):
     r = client.get("/api/services/nearby", params={"near": COLUMBIA, "age": "old"})
     assert r.status_code == 422 and "age" in r.json()["detail"]
     assert client.get("/api/services/nearby").status_code == 422
+
+
+def test_find_page_lists_confidential_shelters_without_address_or_map_point(client):
+    r = client.post("/find", data={"near": "Kansas City, MO", "category": "domestic-violence",
+                                   "radius_km": "160"})
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    assert 'data-confidential="true"' in r.text
+    assert "Address kept confidential for safety" in r.text
+    assert "Safe Haven Shelter" in r.text
+    points = r.text.split('id="map-points">', 1)[1].split("</script>", 1)[0]
+    assert "Safe Haven Shelter" not in points and "Advocacy" in points
