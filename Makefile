@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := postgresql-15-postgis-3
-APT_TEST_PACKAGES := chromium gdal-bin
+APT_TEST_PACKAGES := chromium gdal-bin postgresql-contrib wrk
 
 .PHONY: demo test deps deps-test venv db setup serve lint typecheck pytest bench clean
 

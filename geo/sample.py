@@ -23,6 +23,7 @@ from psycopg.types.json import Jsonb
 
 from geo.db import Connection, copy_rows
 from geo.overlay import assign_counties
+from geo.search import refresh_service_points
 from geo.taxonomy import read_categories, term_id
 
 SOURCE = "sample"
@@ -187,6 +188,7 @@ def load_sample(conn: Connection, data_dir: Path, count: int = 3000) -> int:
     assert run is not None
     _write(conn, list(generate(count, data_dir)), run["id"])
     assign_counties(conn, SOURCE)
+    refresh_service_points(conn)
     conn.execute(
         "UPDATE import_run SET status = 'done', finished_at = now(), summary = summary || %s WHERE id = %s",
         [Jsonb({"services": count}), run["id"]],

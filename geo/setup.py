@@ -11,6 +11,7 @@ from geo import cluster, migrate
 from geo.db import connect
 from geo.regions import load_census_regions, reload_crosswalks
 from geo.sample import load_sample
+from geo.search import refresh_service_points
 from geo.settings import Settings
 from geo.taxonomy import load_taxonomy
 
@@ -36,4 +37,6 @@ def load_reference(settings: Settings, *, sample_count: int = 3000) -> SetupRepo
         load_taxonomy(conn, settings.data_dir)
         reports = reload_crosswalks(conn, settings.data_dir)
         written = load_sample(conn, settings.data_dir, count=sample_count) if sample_count else 0
+        if not written:  # load_sample refreshes what it writes; other changes need a rebuild
+            refresh_service_points(conn)
     return SetupReport(changed, sum(len(r.moved) for r in reports), written)

@@ -13,8 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from geo.db import make_pool
 from geo.settings import Settings
-from service import errors, health, logs, pages
-from service.api import deserts, edit, layers, regions
+from service import errors, health, logs, pages, pages_find
+from service.api import deserts, edit, hsds, layers, regions, search
 from service.limits import BodySizeLimit
 from service.responses import JSONResponse
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, deserts, edit, pages):
+    for module in (health, regions, layers, search, hsds, deserts, edit, pages, pages_find):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s

@@ -1,0 +1,50 @@
+"""GET /api/services/nearby: the services nearest a place, as an HSDS Page.
+
+The search location is only ever a query parameter: it is not logged (uvicorn's access log is off
+and errors log the path only), not stored and never put in a cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from geo.geocode import geocode_near
+from geo.search import (
+    DEFAULT_PER_PAGE,
+    DEFAULT_RADIUS_M,
+    MAX_PER_PAGE,
+    MAX_RADIUS_M,
+    make_filter,
+    nearby_services_json,
+)
+from service.deps import Conn
+
+router = APIRouter(prefix="/api/services", tags=["search"])
+
+# Results depend on where someone is: no shared cache may keep them.
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+@router.get("/nearby")
+def services_nearby(
+    conn: Conn,
+    near: Annotated[str, Query(description="An address or place ('Columbia, MO'), a 5-digit ZIP, or 'lat,lon'.")],
+    radius_m: Annotated[float, Query(description=f"Metres on the ellipsoid; at most {MAX_RADIUS_M}.")] = DEFAULT_RADIUS_M,
+    category: Annotated[str | None, Query(description="A category code, e.g. food (see /api/hsds/taxonomy_terms).")] = None,
+    stage: Annotated[str | None, Query(description="A landscape stage code, e.g. prevention.")] = None,
+    language: Annotated[str | None, Query(description="A language code, e.g. es.")] = None,
+    cost: Annotated[str | None, Query(description="free, sliding scale or insurance.")] = None,
+    age: Annotated[int | None, Query(description="The person's age in years.")] = None,
+    open_now: Annotated[bool, Query(description="Only services open now, in each schedule's time zone.")] = False,
+    page: Annotated[int, Query(description="1-based page number.")] = 1,
+    per_page: Annotated[int, Query(description=f"Results per page, at most {MAX_PER_PAGE}.")] = DEFAULT_PER_PAGE,
+) -> Response:
+    """Nearest first, each with distance_m (confidential sites: a county-level band instead)."""
+    filters = make_filter(category=category, stage=stage, language=language, cost=cost, age=age,
+                          open_now=open_now)
+    point = geocode_near(near)
+    body = nearby_services_json(conn, lat=point.lat, lon=point.lon, radius_m=radius_m, filters=filters,
+                                page=page, per_page=per_page)
+    return Response(content=body, media_type="application/json", headers=PRIVATE)

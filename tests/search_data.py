@@ -1,0 +1,77 @@
+"""Small real datasets for search tests, written inside the test's transaction (rolled back after).
+
+They sit around Casper, Wyoming (Natrona County), far from the Missouri and Massachusetts sample
+services, so a small radius sees only what a test wrote.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from geo.db import Connection
+from geo.overlay import assign_counties
+from geo.search import refresh_service_points
+from geo.taxonomy import term_id
+
+SOURCE = "search-test"
+CASPER = (42.85, -106.32)  # lat, lon
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    lat: float
+    lon: float
+    category: str = "food"
+    stages: list[str] = field(default_factory=lambda: ["prevention"])
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    cost: str = "free"
+    ages: tuple[int | None, int | None] = (None, None)
+    confidential: bool = False
+    hours: list[tuple[str, str, str, str]] = field(
+        default_factory=lambda: [("MO,TU,WE,TH,FR", "09:00", "17:00", "America/Denver")])
+    address: str = "1 Test St"
+    postal_code: str = "82601"
+
+
+def add_services(conn: Connection, services: list[ServiceSpec]) -> dict[str, str]:
+    """Insert the services (with org, location, address, phone, hours, languages, cost, category,
+    stages), assign counties and refresh the search table. Returns name → service_at_location id."""
+    ids = {}
+    service_ids = []
+    for s in services:
+        org, svc, loc, sal = (str(uuid.uuid4()) for _ in range(4))
+        conn.execute("INSERT INTO organization (id, name, source, source_id) VALUES (%s, %s, %s, %s)",
+                     [org, s.name, SOURCE, org])
+        conn.execute(
+            """INSERT INTO service (id, organization_id, name, confidential, minimum_age, maximum_age,
+                   source, source_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+            [svc, org, s.name, s.confidential, s.ages[0], s.ages[1], SOURCE, svc])
+        conn.execute(
+            """INSERT INTO location (id, organization_id, name, latitude, longitude, geom, confidential,
+                   source, source_id)
+               VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s)""",
+            [loc, org, s.name, s.lat, s.lon, s.lon, s.lat, s.confidential, SOURCE, loc])
+        conn.execute("INSERT INTO service_at_location (id, service_id, location_id, source) "
+                     "VALUES (%s, %s, %s, %s)", [sal, svc, loc, SOURCE])
+        conn.execute("INSERT INTO address (location_id, address_1, city, state_province, postal_code) "
+                     "VALUES (%s, %s, 'Casper', 'WY', %s)", [loc, s.address, s.postal_code])
+        conn.execute("INSERT INTO phone (service_id, number, type) VALUES (%s, '(307) 555-0100', 'voice')",
+                     [svc])
+        for byday, opens, closes, tz in s.hours:
+            conn.execute(
+                """INSERT INTO schedule (service_id, freq, byday, opens_at, closes_at, tz_name)
+                   VALUES (%s, 'WEEKLY', %s, %s, %s, %s)""", [svc, byday, opens, closes, tz])
+        for code in s.languages:
+            conn.execute("INSERT INTO language (service_id, code, name) VALUES (%s, %s, %s)", [svc, code, code])
+        conn.execute("INSERT INTO cost_option (service_id, option) VALUES (%s, %s)", [svc, s.cost])
+        conn.execute("INSERT INTO attribute (link_id, taxonomy_term_id, link_entity) VALUES (%s, %s, 'service')",
+                     [svc, term_id(s.category)])
+        for stage in s.stages:
+            conn.execute("INSERT INTO service_stage (service_id, stage_code) VALUES (%s, %s)", [svc, stage])
+        ids[s.name] = sal
+        service_ids.append(svc)
+    assign_counties(conn, SOURCE)
+    refresh_service_points(conn, service_ids)
+    return ids
