@@ -38,8 +38,9 @@ def fuzz_secret(settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api_schema(client):
-    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+def api_schema(live_server):
+    """Over real HTTP to `atlas serve` (in-process ASGI calls would re-run the app's lifespan)."""
+    return schemathesis.openapi.from_url(f"{live_server.url}/openapi.json")
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
