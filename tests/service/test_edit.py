@@ -271,3 +271,14 @@ def test_concurrent_edits_are_applied_one_after_the_other_with_a_true_before(liv
     assert [t["action"] for t in trail] == ["create"] + ["update"] * 10
     for previous, current in zip(trail, trail[1:], strict=False):
         assert current["before"] == previous["after"]
+
+
+def test_an_editor_cannot_move_their_service_to_a_location_in_another_circuit(client, conn, keys):
+    svc = client.post("/api/services", json=_service("Test: mover", KANSAS_CITY), headers=_auth(keys["mo16"])).json()
+    stl = client.post("/api/locations", json={**ST_LOUIS, "name": "Test: STL site"}, headers=_auth(keys["admin"])).json()
+    r = client.patch(f"/api/services/{svc['id']}", json={"location_ids": [stl["id"]]}, headers=_auth(keys["mo16"]))
+    assert r.status_code == 403
+    links = [r["location_id"] for r in conn.execute(
+        "SELECT location_id FROM service_at_location WHERE service_id = %s", [svc["id"]])]
+    assert links == svc["location_ids"]
+    assert [t["action"] for t in _audit(conn, "service", svc["id"])] == ["create"]
