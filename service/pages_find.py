@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from geo.errors import BadRequest
-from geo.geocode import geocode_near
+from geo.near import geocode_near
 from geo.search import MAX_PER_PAGE, make_filter, nearby_services_json
 from service.deps import Conn
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from geo.geocode import geocode_near
+from geo.near import geocode_near
 from geo.search import (
     DEFAULT_PER_PAGE,
     DEFAULT_RADIUS_M,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from geo.geocode import geocode_near
+from geo.near import geocode_near
 from geo.settings import Settings
 from tests.conftest import LiveServer
 

