@@ -21,6 +21,7 @@ class SetupReport:
     regions_changed: int
     groups_moved: int
     sample_written: int
+    desert_runs: int = 0
 
 
 def prepare_database(settings: Settings) -> None:
@@ -40,3 +41,31 @@ def load_reference(settings: Settings, *, sample_count: int = 3000) -> SetupRepo
         if not written:  # load_sample refreshes what it writes; other changes need a rebuild
             refresh_service_points(conn)
     return SetupReport(changed, sum(len(r.moved) for r in reports), written)
+
+
+def compute_missing_deserts(settings: Settings, resolution: int) -> int:
+    """A first look at the deserts for every state with court regions, so the demo's maps have
+    something to show. Skipped where a run at this resolution is current; returns runs computed."""
+    from geo.deserts.model import Parameters
+    from geo.deserts.results import current_data_version
+    from geo.deserts.runs import compute_run, parse_region
+
+    computed = 0
+    with connect(settings) as conn:
+        version = current_data_version(conn)
+        states = conn.execute(
+            """SELECT DISTINCT state_fips FROM region WHERE kind IN ('circuit', 'division')
+               ORDER BY state_fips"""
+        ).fetchall()
+        for row in states:
+            current = conn.execute(
+                """SELECT 1 FROM desert_run WHERE region_kind = 'state' AND region_code = %s
+                   AND resolution = %s AND stage IS NULL AND status = 'done' AND data_version = %s""",
+                [row["state_fips"], resolution, version],
+            ).fetchone()
+            if current is None:
+                compute_run(conn, parse_region(f"state:{row['state_fips']}"),
+                            params=Parameters(resolution=resolution))
+                conn.commit()
+                computed += 1
+    return computed

@@ -24,7 +24,7 @@ app.add_typer(sample_app, name="sample")
 app.add_typer(deserts_app, name="deserts")
 app.add_typer(keys_app, name="keys")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one-line results stay on one line
 
 
 def _fail(error: Exception) -> None:
@@ -87,9 +87,12 @@ def db_migrate() -> None:
 @app.command("setup")
 def setup(
     sample: int = typer.Option(3000, help="How many SAMPLE services to load (0 for none)."),
+    deserts_resolution: int = typer.Option(
+        7, min=0, max=9, help="H3 resolution of a first desert run per state (0 to skip)."),
 ) -> None:
-    """Everything `make demo` needs: database, schema, reference geography, taxonomy, sample."""
-    from geo.setup import load_reference, prepare_database
+    """Everything `make demo` needs: database, schema, reference geography, taxonomy, sample,
+    and a first desert run (each step skipped when already done)."""
+    from geo.setup import compute_missing_deserts, load_reference, prepare_database
 
     settings = Settings()
     try:
@@ -97,11 +100,14 @@ def setup(
             prepare_database(settings)
         with console.status("Loading counties, circuits, divisions, taxonomy and sample services…"):
             report = load_reference(settings, sample_count=sample)
+        if deserts_resolution:
+            with console.status(f"Computing service deserts at H3 resolution {deserts_resolution}…"):
+                report.desert_runs = compute_missing_deserts(settings, deserts_resolution)
     except (AtlasError, cluster.ClusterError) as e:
         _fail(e)
     console.print(
         f"Ready: {report.regions_changed} region rows changed, {report.groups_moved} county moves, "
-        f"{report.sample_written} sample services written."
+        f"{report.sample_written} sample services written, {report.desert_runs} desert runs computed."
     )
 
 

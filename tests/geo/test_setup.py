@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-TABLES = ["region", "region_member", "taxonomy_term", "landscape_stage", "organization", "service",
+TABLES = ["desert_run", "desert_rollup", "region", "region_member", "taxonomy_term", "landscape_stage", "organization", "service",
           "location", "service_at_location", "address", "phone", "schedule", "language", "attribute",
           "service_stage", "cost_option"]
 
@@ -17,11 +17,11 @@ def counts(conn) -> dict[str, int]:
 
 def test_running_setup_twice_leaves_the_same_row_counts(committed_conn, settings):
     env = {**os.environ, "ATLAS_DATABASE_URL": settings.url()}
-    first = subprocess.run([sys.executable, "-m", "service.cli", "setup"], env=env,
+    first = subprocess.run([sys.executable, "-m", "service.cli", "setup", "--deserts-resolution", "5"], env=env,
                            capture_output=True, text=True, check=True)
     after_first = counts(committed_conn)
-    second = subprocess.run([sys.executable, "-m", "service.cli", "setup"], env=env,
+    second = subprocess.run([sys.executable, "-m", "service.cli", "setup", "--deserts-resolution", "5"], env=env,
                             capture_output=True, text=True, check=True)
     assert counts(committed_conn) == after_first
     assert after_first["region"] > 3300 and after_first["service"] == 3000
-    assert "0 region rows changed, 0 county moves, 0 sample services written" in second.stderr, first.stderr
+    assert "0 region rows changed, 0 county moves, 0 sample services written, 0 desert runs computed" in second.stderr, first.stderr
