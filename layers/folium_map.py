@@ -37,6 +37,7 @@ def build_map(
     title: str,
     note: str = "",
     basemap: bool = True,
+    compact: bool = False,
 ) -> folium.Map:
     """A map with one toggleable group per (layer, data URL); bounds is (minx, miny, maxx, maxy)."""
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
@@ -49,19 +50,22 @@ def build_map(
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     specs = []
     for layer, url in layers:
-        group = folium.FeatureGroup(name=layer.title, show=True).add_to(m)
+        group = folium.FeatureGroup(name=layer.title, show=layer.show).add_to(m)
         specs.append({
             "group": group.get_name(), "url": url, "name": layer.name, "geometry": layer.geometry,
             "style": layer.style, "popup": [list(p) for p in layer.popup], "cluster": layer.cluster,
+            "choropleth": layer.choropleth,
         })
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=compact).add_to(m)
     legend = "".join(
-        f'<li><span class="swatch" style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'
+        f'<li data-layer="{html.escape(layer.name)}"><span class="swatch" '
+        f'style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'
         f"{html.escape(layer.legend or layer.title)}</li>"
         for layer, _ in layers
     )
+    css_class = "atlas-legend compact" if compact else "atlas-legend"
     _root(m).html.add_child(folium.Element(
-        f'<div class="atlas-legend" role="region" aria-label="Legend"><strong>{html.escape(title)}</strong>'
+        f'<div class="{css_class}" role="region" aria-label="Legend"><strong>{html.escape(title)}</strong>'
         f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
         f'<p class="status" aria-live="polite"></p></div>'
     ))
