@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     pool_max: int = 20
     statement_timeout_ms: int = 15000
 
+    # Maps and embeds.
+    tile_feature_limit: int = Field(default=5000, description="Most features in one vector tile.")
+    tile_points_min_zoom: int = Field(default=11, description="Below this zoom, service tiles carry counts.")
+    embed_allowed_origins: str = Field(
+        default="*",
+        description="Sites allowed to frame /embed pages (CSP frame-ancestors), space- or comma-separated; "
+        "'*' allows any site.",
+    )
+
     @property
     def cluster_dir(self) -> Path:
         return self.home / "pg"

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from geo.db import make_pool
 from geo.settings import Settings
-from service import errors, health, pages
+from service import errors, health, pages, tiles
 from service.api import layers, regions
 from service.responses import JSONResponse
 
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, pages):
+    for module in (health, regions, layers, tiles, pages):
         app.include_router(module.router)
     logging.getLogger("atlas").setLevel(logging.INFO)
     return app

@@ -4,16 +4,16 @@ SAMPLE services in Missouri (never the app's own database)."""
 from __future__ import annotations
 
 import argparse
-import itertools
 
 import psycopg
+import shapely
 from psycopg.types.json import Jsonb
 
 from geo import cluster
 from geo.db import connect
 from geo.overlay import assign_counties
 from geo.regions import load_census_regions, reload_crosswalks
-from geo.sample import SOURCE, _write, generate, remove_sample
+from geo.sample import SOURCE, _write, generate
 from geo.settings import Settings
 from geo.setup import prepare_database
 from geo.taxonomy import load_taxonomy
@@ -30,25 +30,57 @@ def bench_settings() -> Settings:
     return base.model_copy(update={"database_url": bench_url})
 
 
+EMBED_CIRCUIT = "MO-16"  # Jackson County (Kansas City): the embed benchmark's circuit
+EMBED_SERVICES = 10_000
+
+
+def current_tag(settings: Settings) -> str | None:
+    """What the benchmark database holds (None when it is missing or unfinished)."""
+    try:
+        with connect(settings) as conn:
+            row = conn.execute("SELECT summary->>'tag' AS tag FROM import_run WHERE source = %s "
+                               "AND status = 'done' ORDER BY id DESC LIMIT 1", [SOURCE]).fetchone()
+    except psycopg.Error:
+        return None
+    return row["tag"] if row else None
+
+
 def load(count: int) -> Settings:
-    """Create (or refresh) the benchmark database with `count` Missouri services."""
+    """Create (or refresh) the benchmark database with `count` Missouri services, exactly
+    EMBED_SERVICES of them in EMBED_CIRCUIT."""
     settings = bench_settings()
     if Settings().database_url is None:
         cluster.start(Settings())
+    tag = f"bench-maps:{count}:{EMBED_SERVICES}"
+    if current_tag(settings) == tag:
+        return settings
+    cluster.drop_database(settings.url())  # deleting 100,000 services row by row is slower
     prepare_database(settings)
     with connect(settings) as conn:
         load_census_regions(conn, settings.data_dir)
         load_taxonomy(conn, settings.data_dir)
         reload_crosswalks(conn, settings.data_dir)
-        have = conn.execute("SELECT count(*) AS n FROM service WHERE source = %s", [SOURCE]).fetchone()
-        if have and have["n"] == count:
-            return settings
-        remove_sample(conn)
+        row = conn.execute("SELECT ST_AsBinary(geom) AS wkb FROM region WHERE kind = 'circuit' AND code = %s",
+                           [EMBED_CIRCUIT]).fetchone()
+        assert row is not None
+        circuit = shapely.from_wkb(bytes(row["wkb"]))
+        shapely.prepare(circuit)
         run = conn.execute("INSERT INTO import_run (source, kind, summary) VALUES (%s, 'sample', %s) "
-                           "RETURNING id", [SOURCE, Jsonb({"tag": f"bench-maps:{count}"})]).fetchone()
+                           "RETURNING id", [SOURCE, Jsonb({"tag": tag})]).fetchone()
         assert run is not None
-        missouri = (it for it in generate(count * 3, settings.data_dir) if it["place"].state == "MO")
-        items = list(itertools.islice(missouri, count))
+        inside: list[dict] = []
+        outside: list[dict] = []
+        for it in generate(count * 8, settings.data_dir):
+            if it["place"].state != "MO":
+                continue
+            if shapely.contains_xy(circuit, it["lon"], it["lat"]):
+                if len(inside) < EMBED_SERVICES:
+                    inside.append(it)
+            elif len(outside) < count - EMBED_SERVICES:
+                outside.append(it)
+            if len(inside) == EMBED_SERVICES and len(outside) == count - EMBED_SERVICES:
+                break
+        items = [{**it, "index": i} for i, it in enumerate(inside + outside)]
         _write(conn, items, run["id"])
         assign_counties(conn, SOURCE)
         conn.execute("UPDATE import_run SET status = 'done', finished_at = now() WHERE id = %s", [run["id"]])
