@@ -69,3 +69,12 @@ def scope_choices(conn: Connection) -> list[dict]:
                                                           WHERE kind IN ('circuit', 'division')))
            ORDER BY r.state_fips, r.kind <> 'circuit' AND r.kind <> 'division', r.name"""
     ))
+
+
+def map_choices(conn: Connection) -> dict[str, list[dict]]:
+    """Categories and landscape stages as planners pick them (code and name)."""
+    return {
+        "categories": list(conn.execute(
+            "SELECT code, name FROM taxonomy_term WHERE parent_id IS NULL ORDER BY name")),
+        "stages": list(conn.execute("SELECT code, name FROM landscape_stage ORDER BY position")),
+    }

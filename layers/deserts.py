@@ -80,9 +80,12 @@ def classed(collection: dict, *, prop: str, title: str, measure: Measure, scheme
     return {**collection, "legend": legend_json(title, bins, scheme=scheme, note=note)}
 
 
-def _empty(title: str) -> dict:
+CHOOSE_CATEGORY = "choose a category to see where it is out of reach"
+
+
+def _empty(title: str, note: str = NO_RESULTS_NOTE) -> dict:
     return {"type": "FeatureCollection", "features": [],
-            "legend": legend_json(title, [], scheme="", note=NO_RESULTS_NOTE)}
+            "legend": legend_json(title, [], scheme="", note=note)}
 
 
 def desert_cells_layer(
@@ -94,6 +97,8 @@ def desert_cells_layer(
     title = f"Desert cells — {m.title}"
     if not desert_results_exist(conn):
         return _empty(title)
+    if category is None:
+        return _empty(title, CHOOSE_CATEGORY)
     cells = desert_cells_geojson(conn, scope, category=category, stage=stage)
     return classed(cells, prop=m.cell_property, title=title, measure=m, scheme=scheme)
 
@@ -107,5 +112,7 @@ def desert_rollups_layer(
     title = f"{region_kind.capitalize()} rollups — {m.title}"
     if not desert_results_exist(conn):
         return _empty(title)
+    if category is None:
+        return _empty(title, CHOOSE_CATEGORY)
     rollups = desert_rollups_geojson(conn, scope, region_kind=region_kind, category=category, stage=stage)
     return classed(rollups, prop=m.rollup_property, title=title, measure=m, scheme=scheme)

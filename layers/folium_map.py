@@ -40,7 +40,9 @@ def build_map(
     compact: bool = False,
 ) -> folium.Map:
     """A map with one toggleable group per (layer, data URL); bounds is (minx, miny, maxx, maxy)."""
+    # maxZoom is set here: without a basemap layer Leaflet has none, and marker clustering needs it.
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    m.options["maxZoom"] = 19
     m.default_js = LOCAL_JS
     m.default_css = LOCAL_CSS
     if basemap:

@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from geo.db import make_pool
 from geo.settings import Settings
-from service import errors, health, pages, tiles
+from service import errors, health, map_pages, pages, tiles
 from service.api import layers, regions
 from service.responses import JSONResponse
+from service.security import content_security_policy
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -52,11 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response: Response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        csp = content_security_policy(request.url.path, settings)
+        if csp:
+            response.headers.setdefault("Content-Security-Policy", csp)
         return response
 
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # layer GeoJSON shrinks ~8×
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, tiles, pages):
+    for module in (health, regions, layers, tiles, map_pages, pages):
         app.include_router(module.router)
     logging.getLogger("atlas").setLevel(logging.INFO)
     return app

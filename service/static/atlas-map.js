@@ -112,7 +112,7 @@
           if (spec.choropleth) drawLegend(spec, data.legend);
           if (spec.geometry === "polygon") { groups[spec.group].bringToBack(); }
         })
-        .catch(function (e) { counts[spec.name] = "error " + e.message; })
+        .catch(function (e) { counts[spec.name] = "error " + String((e && e.message) || e); })
         .finally(function () {
           pending -= 1;
           if (pending === 0) {
