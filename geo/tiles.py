@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from geo.db import Connection, query
 from geo.errors import BadRequest, NotFound
+from geo.service_map import ensure_service_points_fresh
 
 MAX_ZOOM = 22
 GRID = 64  # low-zoom service tiles count points per 1/64 of the tile
@@ -63,45 +64,6 @@ def check_tile(z: int, x: int, y: int) -> None:
         raise BadRequest(f"zoom {z} is out of range 0–{MAX_ZOOM}")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
         raise NotFound(f"tile {z}/{x}/{y} does not exist: x and y run from 0 to {2**z - 1} at zoom {z}")
-
-
-REFRESH_LOCK = 0x61746C73  # pg advisory lock key: one refresher at a time
-
-
-def ensure_service_points_fresh(conn: Connection) -> bool:
-    """Refresh service_map_point (and its cell counts) when any of its source tables changed since the last refresh, so
-    tiles never show a service that has since become confidential. True when it refreshed."""
-    state = conn.execute(
-        """SELECT (SELECT last_value FROM map_data_version_seq) AS current,
-                  (SELECT version FROM service_map_refresh) AS done,
-                  (SELECT ispopulated FROM pg_matviews WHERE matviewname = 'service_map_point') AS populated"""
-    ).fetchone()
-    assert state is not None
-    if state["current"] == state["done"] and state["populated"]:
-        return False
-    if not conn.autocommit:
-        # Inside a caller's transaction (tests, scripts): refresh what this transaction sees.
-        conn.execute("REFRESH MATERIALIZED VIEW service_map_point")
-        conn.execute("REFRESH MATERIALIZED VIEW service_map_cell")
-        conn.execute("UPDATE service_map_refresh SET version = %s, refreshed_at = now()", [state["current"]])
-        return True
-    conn.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK])
-    try:
-        again = conn.execute(
-            """SELECT (SELECT last_value FROM map_data_version_seq) AS current,
-                      (SELECT version FROM service_map_refresh) AS done,
-                      (SELECT ispopulated FROM pg_matviews WHERE matviewname = 'service_map_point') AS populated"""
-        ).fetchone()
-        assert again is not None
-        if again["current"] == again["done"] and again["populated"]:
-            return False  # another request refreshed it while we waited
-        concurrently = "CONCURRENTLY " if again["populated"] else ""
-        conn.execute(f"REFRESH MATERIALIZED VIEW {concurrently}service_map_point")
-        conn.execute(f"REFRESH MATERIALIZED VIEW {concurrently}service_map_cell")
-        conn.execute("UPDATE service_map_refresh SET version = %s, refreshed_at = now()", [again["current"]])
-        return True
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
 
 
 def cell_range(z: int, x: int, y: int) -> dict[str, int]:

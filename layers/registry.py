@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from geo.db import Connection
 from geo.regions import court_kind_for_state, regions_geojson
 from geo.scope import Scope, scope_info, scope_regions_geojson
-from geo.services import service_points_geojson
+from geo.service_map import service_map_geojson
 from layers.deserts import desert_cells_layer, desert_rollups_layer
 
 EMPTY: dict = {"type": "FeatureCollection", "features": []}
@@ -72,7 +72,7 @@ def _services(conn: Connection, f: LayerFilter) -> dict:
     if f.scope is not None and f.scope.kind != "state":
         county_fips = scope_info(conn, f.scope).county_fips
     state = f.scope.code if f.scope is not None and f.scope.kind == "state" else f.state_fips
-    return service_points_geojson(
+    return service_map_geojson(
         conn, state_fips=state, county_fips=county_fips, category=f.category, stage=f.stage
     )
 

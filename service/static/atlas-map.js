@@ -28,7 +28,7 @@
   }
 
   function pointLayer(data, spec) {
-    var target = (spec.cluster && L.markerClusterGroup) ? L.markerClusterGroup({ chunkedLoading: true }) : L.featureGroup();
+    var target = (spec.cluster && L.markerClusterGroup) ? L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 400, chunkDelay: 1, disableClusteringAtZoom: 16 }) : L.featureGroup();
     var markers = [];
     data.features.forEach(function (f) {
       var c = f.geometry.coordinates;

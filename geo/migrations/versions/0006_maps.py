@@ -1,9 +1,10 @@
-"""Maps: a tile-ready copy of the public service points, kept fresh by a change counter.
+"""Maps: a map-ready copy of the public service points, kept fresh by a change counter.
 
 `service_map_point` holds one row per public (never confidential, never retired) service at a
-location, with its web-mercator x/y, so a vector tile is one index scan instead of four joins.
+location, with what its popup shows and its web-mercator x/y, so a vector tile or a circuit's
+service layer is one index scan instead of six joins and three subqueries per row.
 Every statement that changes the tables it is built from bumps `map_data_version_seq` (a sequence:
-no row locks between concurrent writers); geo/tiles.py refreshes the view before serving a tile
+no row locks between concurrent writers); geo/service_map.py refreshes the view before it is read
 whenever the counter has moved, so a service made confidential never lingers in a tile.
 
 Revision ID: 0006
@@ -19,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 SOURCES = ("service", "location", "service_at_location", "organization", "attribute", "service_stage",
-           "taxonomy_term")
+           "taxonomy_term", "phone", "address")
 
 UPGRADE = """
 CREATE SEQUENCE map_data_version_seq;
@@ -41,6 +42,8 @@ CREATE MATERIALIZED VIEW service_map_point AS
 SELECT s.id AS service_id, l.id AS location_id, s.name, o.name AS organization, s.is_sample, l.county_fips,
        cat.codes AS category_codes, array_to_string(cat.codes, ',') AS categories,
        stg.codes AS stage_codes, array_to_string(stg.codes, ',') AS stages,
+       (SELECT ph.number FROM phone ph WHERE ph.service_id = s.id ORDER BY ph.id LIMIT 1) AS phone,
+       (SELECT a.city FROM address a WHERE a.location_id = l.id ORDER BY a.id LIMIT 1) AS city,
        l.geom,
        ST_X(ST_Transform(l.geom, 3857)) AS x3857,
        ST_Y(ST_Transform(l.geom, 3857)) AS y3857
@@ -61,6 +64,7 @@ WHERE s.retired_at IS NULL AND s.status = 'active' AND NOT s.confidential
 WITH NO DATA;
 CREATE UNIQUE INDEX service_map_point_key ON service_map_point (service_id, location_id);
 CREATE INDEX service_map_point_geom ON service_map_point USING gist (geom) INCLUDE (x3857, y3857);
+CREATE INDEX service_map_point_county ON service_map_point (county_fips);
 
 -- Counts per web-mercator grid cell of 1/64 of a zoom-11 tile (about 306 m at the equator): low-zoom
 -- tiles add these up instead of reading every point.
