@@ -4,6 +4,10 @@ tile. Only public services are ever in it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
+
 from geo.db import Connection, query
 
 REFRESH_LOCK = 0x61746C73  # pg advisory lock key: one refresher at a time
@@ -50,7 +54,7 @@ def ensure_service_points_fresh(conn: Connection) -> bool:
         conn.execute("RESET statement_timeout")
 
 
-def service_map_geojson(
+def service_map_geojson_text(
     conn: Connection,
     *,
     state_fips: str | None = None,
@@ -58,8 +62,8 @@ def service_map_geojson(
     category: str | None = None,
     stage: str | None = None,
     limit: int = 50_000,
-) -> dict:
-    """Public service points for a map layer, with what their popups show."""
+) -> str:
+    """Public service points for a map layer as GeoJSON text, with what their popups show."""
     ensure_service_points_fresh(conn)
     row = conn.execute(
         query("service_map_geojson"),
@@ -68,3 +72,8 @@ def service_map_geojson(
     ).fetchone()
     assert row is not None
     return row["collection"]
+
+
+def service_map_geojson(conn: Connection, **filters: Any) -> dict:
+    """The same, parsed (for exports and tests)."""
+    return orjson.loads(service_map_geojson_text(conn, **filters))

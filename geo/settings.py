@@ -35,7 +35,7 @@ class Settings(BaseSettings):
 
     # Maps and embeds.
     tile_feature_limit: int = Field(default=5000, description="Most features in one vector tile.")
-    tile_points_min_zoom: int = Field(default=11, description="Below this zoom, service tiles carry counts.")
+    tile_points_min_zoom: int = Field(default=12, description="Below this zoom, service tiles carry counts.")
     embed_allowed_origins: str = Field(
         default="*",
         description="Sites allowed to frame /embed pages (CSP frame-ancestors), space- or comma-separated; "

@@ -15,7 +15,8 @@ from geo.service_map import ensure_service_points_fresh
 
 MAX_ZOOM = 22
 GRID = 64  # low-zoom service tiles count points per 1/64 of the tile
-CELL_ZOOM = 11  # service_map_cell holds counts per 1/64 of a zoom-11 tile
+CELL_LEVELS = (7, 9, 11)  # service_map_cell holds counts per 1/64 of a tile at these zooms
+CELL_ZOOM = CELL_LEVELS[-1]
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
@@ -67,12 +68,14 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 
 def cell_range(z: int, x: int, y: int) -> dict[str, int]:
-    """The service_map_cell columns and rows inside tile z/x/y, and how many of them (along each
-    axis) make one cell of this zoom's grid. Cell rows count up from the equator, tile rows down."""
-    per_tile = GRID * 2 ** (CELL_ZOOM - z)
+    """The service_map_cell level to read for zoom z (the coarsest at or below its grid), the cell
+    columns and rows inside tile z/x/y, and how many cells (along each axis) make one cell of this
+    zoom's grid. Cell rows count up from the equator, tile rows down."""
+    level = next(lv for lv in CELL_LEVELS if lv >= z)
+    per_tile = GRID * 2 ** (level - z)
     half = per_tile * 2**z // 2
-    return {"ix0": x * per_tile - half, "ix1": (x + 1) * per_tile - half,
-            "iy0": half - (y + 1) * per_tile, "iy1": half - y * per_tile, "factor": 2 ** (CELL_ZOOM - z)}
+    return {"level": level, "ix0": x * per_tile - half, "ix1": (x + 1) * per_tile - half,
+            "iy0": half - (y + 1) * per_tile, "iy1": half - y * per_tile, "factor": 2 ** (level - z)}
 
 
 def render_tile(

@@ -59,6 +59,12 @@ def build_map(
             "choropleth": layer.choropleth,
         })
     folium.LayerControl(collapsed=compact).add_to(m)
+    # Start downloading layer data while the map library loads (atlas-map.js fetches the same URLs).
+    for _, url in layers:
+        _root(m).header.add_child(folium.Element(
+            f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{html.escape(url)}">'))
+    if compact:
+        m.options["minZoom"] = 5  # an embed shows one region; fewer zoom levels to cluster
     legend = "".join(
         f'<li data-layer="{html.escape(layer.name)}"><span class="swatch" '
         f'style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from geo.db import Connection
 from geo.regions import court_kind_for_state, regions_geojson
 from geo.scope import Scope, scope_info, scope_regions_geojson
-from geo.service_map import service_map_geojson
+from geo.service_map import service_map_geojson, service_map_geojson_text
 from layers.deserts import desert_cells_layer, desert_rollups_layer
 
 EMPTY: dict = {"type": "FeatureCollection", "features": []}
@@ -46,6 +46,8 @@ class Layer:
     legend: str = ""
     choropleth: bool = False  # features carry `_class`; the data's `legend` member has the breaks
     show: bool = True  # drawn when the map opens (else only listed in the layer control)
+    # The same data as GeoJSON text straight from PostGIS, for big layers served as they are.
+    fetch_text: Callable[[Connection, LayerFilter], str] | None = None
 
 
 def _counties(conn: Connection, f: LayerFilter) -> dict:
@@ -67,14 +69,20 @@ def _courts(conn: Connection, f: LayerFilter) -> dict:
     return scope_regions_geojson(conn, scope, kind, tolerance_deg=0.001)
 
 
-def _services(conn: Connection, f: LayerFilter) -> dict:
+def _service_filters(conn: Connection, f: LayerFilter) -> dict:
     county_fips = f.county_fips
     if f.scope is not None and f.scope.kind != "state":
         county_fips = scope_info(conn, f.scope).county_fips
     state = f.scope.code if f.scope is not None and f.scope.kind == "state" else f.state_fips
-    return service_map_geojson(
-        conn, state_fips=state, county_fips=county_fips, category=f.category, stage=f.stage
-    )
+    return {"state_fips": state, "county_fips": county_fips, "category": f.category, "stage": f.stage}
+
+
+def _services(conn: Connection, f: LayerFilter) -> dict:
+    return service_map_geojson(conn, **_service_filters(conn, f))
+
+
+def _services_text(conn: Connection, f: LayerFilter) -> str:
+    return service_map_geojson_text(conn, **_service_filters(conn, f))
 
 
 def _deserts(conn: Connection, f: LayerFilter) -> dict:
@@ -143,6 +151,7 @@ LAYERS: dict[str, Layer] = {
             title="Services",
             geometry="point",
             fetch=_services,
+            fetch_text=_services_text,
             style={"color": "#b45309", "radius": 6},
             popup=(("name", "Service"), ("organization", "Organization"), ("categories", "Categories"),
                    ("phone", "Phone"), ("city", "City")),

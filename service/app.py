@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers.setdefault("Content-Security-Policy", csp)
         return response
 
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)  # layer GeoJSON shrinks ~8×
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)  # layer GeoJSON shrinks ~7×
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (health, regions, layers, tiles, map_pages, pages):

@@ -64,7 +64,7 @@ def measure(browser, url: str, ready_js: str, runs: int) -> list[PageRun]:  # ty
         received: list[int] = []
         cdp.on("Network.loadingFinished", lambda e, into=received: into.append(int(e["encodedDataLength"])))
         page.goto(url)
-        page.wait_for_function(f"() => {ready_js}", timeout=60_000, polling=50)
+        page.wait_for_function(f"() => {ready_js}", timeout=900_000, polling=50)
         ms = page.evaluate("new Promise(r => requestAnimationFrame(() => r(performance.now())))")
         features = page.evaluate("document.querySelectorAll('.leaflet-marker-icon, .marker-cluster').length")
         results.append(PageRun(ms, sum(received), features))
@@ -73,7 +73,7 @@ def measure(browser, url: str, ready_js: str, runs: int) -> list[PageRun]:  # ty
     return results
 
 
-def run(settings: Settings, runs: int = 5) -> dict[str, dict]:
+def run(settings: Settings, runs: int = 5, folium_runs: int = 1) -> dict[str, dict]:
     from playwright.sync_api import sync_playwright
 
     name, count = folium_marker_page(settings)
@@ -94,7 +94,7 @@ def run(settings: Settings, runs: int = 5) -> dict[str, dict]:
             shown = loaded.evaluate("JSON.parse(document.body.dataset.atlasLoaded).services")
             loaded.close()
             ready_folium = f"document.querySelectorAll('.leaflet-marker-icon').length >= {count}"
-            plain = measure(browser, f"{site.url}/{name}", ready_folium, runs)
+            plain = measure(browser, f"{site.url}/{name}", ready_folium, folium_runs)
             browser.close()
     finally:
         atlas.stop()

@@ -68,3 +68,18 @@ def static_server(name: str, directory: Path) -> Server:
     """A plain static site (gzip when asked), for the folium comparison page."""
     port = free_port()
     return Server(name, [sys.executable, "-m", "bench.maps.gzip_http", str(port), str(directory)], {}, port)
+
+
+TIPG_VENV = OUT / "tipg-venv"
+
+
+def tipg_server(database_url: str, table: str) -> Server:
+    """tipg (PyPI), in its own virtualenv (bench/out/tipg-venv), serving one table, one worker."""
+    if not (TIPG_VENV / "bin" / "uvicorn").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
+        subprocess.run([str(TIPG_VENV / "bin" / "pip"), "install", "-q", "tipg", "uvicorn"], check=True)
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "TIPG_DB_SCHEMAS": '["public"]',
+           "TIPG_DB_TABLES": f'["{table}"]', "TIPG_DB_FUNCTIONS": "[]"}
+    return Server("tipg", [str(TIPG_VENV / "bin" / "uvicorn"), "tipg.main:app", "--port", str(port),
+                           "--workers", "1", "--no-access-log"], env, port, "/collections")

@@ -50,10 +50,12 @@ def layer_geojson(
     measure: Annotated[str | None, Query(max_length=64)] = None,
     rollup: Annotated[RollupKind, Query()] = "county",
     download: bool = False,
-) -> GeoJSONResponse:
+) -> Response:
     layer = get_layer(name)
     f = layer_filter(state, region, category, stage, measure, rollup)
     headers = _attachment(name, "geojson") if download else None
+    if layer.fetch_text is not None:
+        return Response(layer.fetch_text(conn, f), media_type=GeoJSONResponse.media_type, headers=headers)
     return GeoJSONResponse(layer.fetch(conn, f), headers=headers)
 
 

@@ -36,9 +36,15 @@
         radius: spec.style.radius || 6, color: "#fff", weight: 1.5,
         fillColor: spec.style.color || "#b45309", fillOpacity: 0.9
       });
-      marker.bindPopup(function () { return popupNode(f.properties, spec.popup); });
       marker.feature = f;
       markers.push(marker);
+    });
+    // Popups are made on first click, not for all 10,000 markers up front.
+    target.on("click", function (e) {
+      var m = e.layer;
+      if (!m || !m.feature) return;
+      if (!m.getPopup()) m.bindPopup(function () { return popupNode(m.feature.properties, spec.popup); });
+      m.openPopup();
     });
     if (target.addLayers) { target.addLayers(markers); } else { markers.forEach(function (m) { target.addLayer(m); }); }
     return target;
@@ -102,7 +108,8 @@
     var pending = specs.length;
     var counts = {};
     specs.forEach(function (spec) {
-      fetch(spec.url, { credentials: "omit" })
+      // "same-origin" matches the page's <link rel=preload crossorigin=anonymous>; no cookies are ever set.
+      fetch(spec.url, { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (data) {
           var layer = spec.geometry === "point" ? pointLayer(data, spec) : polygonLayer(data, spec);

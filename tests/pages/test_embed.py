@@ -66,7 +66,7 @@ def test_a_service_named_with_script_payloads_shows_as_text_and_runs_nothing(
              const group = AtlasMap.layers.services;
              const marker = group.getLayers().find((m) => m.feature.properties.id === id);
              if (!marker) return done(false);
-             group.zoomToShowLayer(marker, () => { marker.openPopup(); done(true); });
+             group.zoomToShowLayer(marker, () => { marker.fire("click", {latlng: marker.getLatLng()}, true); done(true); });
            })""", xss_service["id"])
     assert opened
     popup = frame.locator(".leaflet-popup-content")

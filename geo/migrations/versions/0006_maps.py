@@ -39,6 +39,16 @@ BEGIN
 END $$;
 
 CREATE MATERIALIZED VIEW service_map_point AS
+SELECT p.*,
+       -- The point as a GeoJSON Feature, ready to be joined into a layer's FeatureCollection.
+       json_build_object(
+           'type', 'Feature', 'id', p.service_id,
+           'properties', json_build_object(
+               'id', p.service_id, 'name', p.name, 'organization', p.organization,
+               'categories', p.category_codes, 'stages', p.stage_codes, 'phone', p.phone, 'city', p.city,
+               'county_fips', p.county_fips, 'is_sample', p.is_sample),
+           'geometry', ST_AsGeoJSON(p.geom, 5)::json)::text AS feature
+FROM (
 SELECT s.id AS service_id, l.id AS location_id, s.name, o.name AS organization, s.is_sample, l.county_fips,
        cat.codes AS category_codes, array_to_string(cat.codes, ',') AS categories,
        stg.codes AS stage_codes, array_to_string(stg.codes, ',') AS stages,
@@ -61,21 +71,24 @@ LEFT JOIN LATERAL (
 WHERE s.retired_at IS NULL AND s.status = 'active' AND NOT s.confidential
   AND NOT l.confidential AND l.retired_at IS NULL AND l.geom IS NOT NULL
   AND abs(ST_Y(l.geom)) < 85.05
+) p
 WITH NO DATA;
 CREATE UNIQUE INDEX service_map_point_key ON service_map_point (service_id, location_id);
 CREATE INDEX service_map_point_geom ON service_map_point USING gist (geom) INCLUDE (x3857, y3857);
 CREATE INDEX service_map_point_county ON service_map_point (county_fips);
 
--- Counts per web-mercator grid cell of 1/64 of a zoom-11 tile (about 306 m at the equator): low-zoom
--- tiles add these up instead of reading every point.
+-- Counts per web-mercator grid cell of 1/64 of a tile at zoom levels 7, 9 and 11 (a cell is about
+-- 306 m at the equator at level 11): low-zoom tiles add these up instead of reading every point.
 CREATE MATERIALIZED VIEW service_map_cell AS
-SELECT floor(x3857 / (40075016.68557849 / 2048 / 64))::bigint AS ix,
-       floor(y3857 / (40075016.68557849 / 2048 / 64))::bigint AS iy,
-       count(*) AS n, sum(x3857) AS sum_x, sum(y3857) AS sum_y
-FROM service_map_point
-GROUP BY 1, 2
+SELECT lvl.level,
+       floor(p.x3857 / (40075016.68557849 / 2 ^ lvl.level / 64))::bigint AS ix,
+       floor(p.y3857 / (40075016.68557849 / 2 ^ lvl.level / 64))::bigint AS iy,
+       count(*) AS n, sum(p.x3857) AS sum_x, sum(p.y3857) AS sum_y
+FROM service_map_point p
+CROSS JOIN (VALUES (7), (9), (11)) AS lvl(level)
+GROUP BY 1, 2, 3
 WITH NO DATA;
-CREATE UNIQUE INDEX service_map_cell_key ON service_map_cell (ix, iy);
+CREATE UNIQUE INDEX service_map_cell_key ON service_map_cell (level, ix, iy);
 """
 
 
