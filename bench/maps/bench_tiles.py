@@ -19,6 +19,7 @@ from geo.db import connect
 from geo.settings import Settings
 
 TABLE = "public.service_map_point"
+TIPG_PROPERTIES = "service_id,name,organization,is_sample,county_fips,categories,stages"
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
@@ -110,7 +111,9 @@ def run(settings: Settings, count: int = 1000, clients: int = 4, rounds: int = 2
         raise
     servers = {
         "atlas": (atlas, atlas.url + "/tiles/services/{z}/{x}/{y}.mvt"),
-        "tipg": (tipg, tipg.url + f"/collections/{TABLE}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"),
+        # The same properties our point tiles carry (tipg would otherwise ship every column).
+        "tipg": (tipg, tipg.url + f"/collections/{TABLE}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"
+                 f"?properties={TIPG_PROPERTIES}"),
     }
     results = []
     try:
