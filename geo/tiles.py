@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from geo.db import Connection, query
+from geo.desert_results import desert_results_exist
 from geo.errors import BadRequest, NotFound
 from geo.service_map import ensure_service_points_fresh
 
@@ -36,6 +37,11 @@ SERVICE_FIELDS = {
     "stages": "String (comma-separated codes)", "county_fips": "String", "is_sample": "Boolean",
     "point_count": "Number (low zooms: services in this grid cell)",
 }
+DESERT_FIELDS = {
+    "h3": "String", "category": "String", "stage": "String", "population": "Number", "urban": "Boolean",
+    "covered": "Boolean (within reach)", "distance_m": "Number (metres to the nearest service)",
+    "threshold_m": "Number (too far beyond this)", "access_2sfca": "Number", "access_e2sfca": "Number",
+}
 REGION_FIELDS = {"kind": "String", "code": "String", "name": "String", "state_fips": "String",
                  "population": "Number"}
 
@@ -44,6 +50,8 @@ TILE_LAYERS: dict[str, TileLayer] = {
     for t in (
         TileLayer("services", "Public services (confidential sites never included); counts per grid "
                   "cell below the points zoom", SERVICE_FIELDS),
+        TileLayer("deserts", "Service desert H3 cells, latest finished run per cell (empty until "
+                  "`atlas deserts compute` has run); filter with ?category=&stage=", DESERT_FIELDS, minzoom=5),
         TileLayer("counties", "County boundaries (Census cartographic boundaries)", REGION_FIELDS,
                   region_kinds=("county",), minzoom=4),
         TileLayer("courts", "Judicial circuits and Juvenile Court divisions", REGION_FIELDS,
@@ -104,6 +112,11 @@ def render_tile(
             sql = query("tile_services_cells")
         else:
             sql = query("tile_services_grid")
+    elif spec.name == "deserts":
+        if z < spec.minzoom or not desert_results_exist(conn):
+            return b""
+        params |= {"category": category, "stage": stage}
+        sql = query("tile_deserts")
     else:
         if z < spec.minzoom:
             return b""

@@ -58,3 +58,20 @@ def test_desert_layers_are_empty_with_a_note_when_no_results_were_computed(no_de
     for name in ("deserts", "rollups"):
         data = LAYERS[name].fetch(no_desert_results, MISSOURI)
         assert data["features"] == [] and data["legend"]["note"] == NO_RESULTS_NOTE
+
+
+def test_desert_tiles_carry_the_latest_cells_and_are_empty_without_results(conn, desert_results):
+    import mapbox_vector_tile
+
+    from geo.tiles import render_tile
+    from tests.service.test_tiles import tile_of
+
+    x, y = tile_of(-92.33, 38.95, 8)
+    layer = mapbox_vector_tile.decode(render_tile(conn, "deserts", 8, x, y, category="food"))["deserts"]
+    props = [f["properties"] for f in layer["features"]]
+    assert len(props) == 6 and max(p["distance_m"] for p in props) < 99_999  # the newer run only
+    assert {"h3", "covered", "population", "access_2sfca"} <= set(props[0])
+    assert layer["features"][0]["geometry"]["type"] == "Polygon"
+    assert render_tile(conn, "deserts", 8, x, y, category="legal-aid") == b""
+    conn.execute("DROP TABLE desert_rollup, desert_cell, desert_run")
+    assert render_tile(conn, "deserts", 8, x, y, category="food") == b""
