@@ -68,15 +68,18 @@ def build_map(
     legend = "".join(
         f'<li data-layer="{html.escape(layer.name)}"><span class="swatch" '
         f'style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'
-        f"{html.escape(layer.legend or layer.title)}</li>"
+        f"{html.escape(layer.title if compact else layer.legend or layer.title)}</li>"
         for layer, _ in layers
     )
-    css_class = "atlas-legend compact" if compact else "atlas-legend"
-    _root(m).html.add_child(folium.Element(
-        f'<div class="{css_class}" role="region" aria-label="Legend"><strong>{html.escape(title)}</strong>'
-        f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
-        f'<p class="status" aria-live="polite"></p></div>'
-    ))
+    body = (f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
+            f'<p class="status" aria-live="polite"></p>')
+    if compact:  # an embed is small: short names, and the reader can fold the legend away
+        box = (f'<details open class="atlas-legend compact" role="region" aria-label="Legend">'
+               f"<summary><strong>{html.escape(title)}</strong></summary>{body}</details>")
+    else:
+        box = (f'<div class="atlas-legend" role="region" aria-label="Legend">'
+               f"<strong>{html.escape(title)}</strong>{body}</div>")
+    _root(m).html.add_child(folium.Element(box))
     # Folium defines the map and groups later in the same script; hand them over once it has run.
     groups = ", ".join(f'"{spec["group"]}": {spec["group"]}' for spec in specs)
     _root(m).script.add_child(folium.Element(
