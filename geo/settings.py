@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,28 @@ class Settings(BaseSettings):
     pool_min: int = 2
     pool_max: int = 20
     statement_timeout_ms: int = 15000
+
+    # Maps and embeds.
+    tile_feature_limit: int = Field(default=5000, description="Most features in one vector tile.")
+    tile_points_min_zoom: int = Field(default=12, description="Below this zoom, service tiles carry counts.")
+    embed_allowed_origins: str = Field(
+        default="*",
+        description="Sites allowed to frame /embed pages (CSP frame-ancestors), space- or comma-separated; "
+        "'*' allows any site.",
+    )
+
+    @field_validator("embed_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        """Only origins (https://court.example, *.example.gov, *) may reach the CSP header."""
+        origin = re.compile(r"^(\*|(https?://)?(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
+        bad = [o for o in re.split(r"[\s,]+", value.strip()) if o and not origin.match(o)]
+        if bad:
+            raise ValueError(f"not origins: {', '.join(bad)}")
+        return value
+
+    def embed_origins(self) -> list[str]:
+        return [o for o in re.split(r"[\s,]+", self.embed_allowed_origins.strip()) if o]
 
     @property
     def cluster_dir(self) -> Path:

@@ -37,9 +37,12 @@ def build_map(
     title: str,
     note: str = "",
     basemap: bool = True,
+    compact: bool = False,
 ) -> folium.Map:
     """A map with one toggleable group per (layer, data URL); bounds is (minx, miny, maxx, maxy)."""
+    # maxZoom is set here: without a basemap layer Leaflet has none, and marker clustering needs it.
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
+    m.options["maxZoom"] = 19
     m.default_js = LOCAL_JS
     m.default_css = LOCAL_CSS
     if basemap:
@@ -49,22 +52,34 @@ def build_map(
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     specs = []
     for layer, url in layers:
-        group = folium.FeatureGroup(name=layer.title, show=True).add_to(m)
+        group = folium.FeatureGroup(name=layer.title, show=layer.show).add_to(m)
         specs.append({
             "group": group.get_name(), "url": url, "name": layer.name, "geometry": layer.geometry,
             "style": layer.style, "popup": [list(p) for p in layer.popup], "cluster": layer.cluster,
+            "choropleth": layer.choropleth,
         })
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=compact).add_to(m)
+    # Start downloading layer data while the map library loads (atlas-map.js fetches the same URLs).
+    for _, url in layers:
+        _root(m).header.add_child(folium.Element(
+            f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{html.escape(url)}">'))
+    if compact:
+        m.options["minZoom"] = 5  # an embed shows one region; fewer zoom levels to cluster
     legend = "".join(
-        f'<li><span class="swatch" style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'
-        f"{html.escape(layer.legend or layer.title)}</li>"
+        f'<li data-layer="{html.escape(layer.name)}"><span class="swatch" '
+        f'style="border-color:{html.escape(layer.style.get("color", "#333"))}"></span>'
+        f"{html.escape(layer.title if compact else layer.legend or layer.title)}</li>"
         for layer, _ in layers
     )
-    _root(m).html.add_child(folium.Element(
-        f'<div class="atlas-legend" role="region" aria-label="Legend"><strong>{html.escape(title)}</strong>'
-        f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
-        f'<p class="status" aria-live="polite"></p></div>'
-    ))
+    body = (f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
+            f'<p class="status" aria-live="polite"></p>')
+    if compact:  # an embed is small: short names, and the reader can fold the legend away
+        box = (f'<details open class="atlas-legend compact" role="region" aria-label="Legend">'
+               f"<summary><strong>{html.escape(title)}</strong></summary>{body}</details>")
+    else:
+        box = (f'<div class="atlas-legend" role="region" aria-label="Legend">'
+               f"<strong>{html.escape(title)}</strong>{body}</div>")
+    _root(m).html.add_child(folium.Element(box))
     # Folium defines the map and groups later in the same script; hand them over once it has run.
     groups = ", ".join(f'"{spec["group"]}": {spec["group"]}' for spec in specs)
     _root(m).script.add_child(folium.Element(

@@ -1,5 +1,5 @@
-"""The map layers. Each layer knows how to fetch its GeoJSON (through geo/), how to draw it and
-what its popup shows. Pages and embeds compose maps from this registry."""
+"""The map layers. Each layer knows how to fetch its GeoJSON (through geo/), how to draw it, what
+its legend says and what its popup shows. Pages, embeds and tiles compose maps from this registry."""
 
 from __future__ import annotations
 
@@ -8,17 +8,30 @@ from dataclasses import dataclass, field
 
 from geo.db import Connection
 from geo.regions import court_kind_for_state, regions_geojson
-from geo.services import service_points_geojson
+from geo.scope import Scope, scope_info, scope_regions_geojson
+from geo.service_map import service_map_geojson, service_map_geojson_text
+from layers.deserts import desert_cells_layer, desert_rollups_layer
+
+EMPTY: dict = {"type": "FeatureCollection", "features": []}
 
 
 @dataclass(frozen=True)
 class LayerFilter:
-    """What the viewer asked for; each layer uses what applies to it."""
+    """What the viewer asked for; each layer uses what applies to it. `scope` (a state, county,
+    circuit or division) narrows every layer; without it, `state_fips` does."""
 
     state_fips: str | None = None
     county_fips: list[str] | None = None
     category: str | None = None
     stage: str | None = None
+    scope: Scope | None = None
+    measure: str | None = None
+    rollup_kind: str = "county"
+
+    def effective_scope(self) -> Scope | None:
+        if self.scope is not None:
+            return self.scope
+        return Scope("state", self.state_fips) if self.state_fips else None
 
 
 @dataclass(frozen=True)
@@ -31,23 +44,60 @@ class Layer:
     popup: tuple[tuple[str, str], ...] = ()  # (property, label); values are shown as text
     cluster: bool = False
     legend: str = ""
+    choropleth: bool = False  # features carry `_class`; the data's `legend` member has the breaks
+    show: bool = True  # drawn when the map opens (else only listed in the layer control)
+    # The same data as GeoJSON text straight from PostGIS, for big layers served as they are.
+    fetch_text: Callable[[Connection, LayerFilter], str] | None = None
 
 
 def _counties(conn: Connection, f: LayerFilter) -> dict:
+    if f.scope is not None:
+        return scope_regions_geojson(conn, f.scope, "county", tolerance_deg=0.001)
     return regions_geojson(conn, kind="county", state_fips=f.state_fips, tolerance_deg=0.002)
 
 
 def _courts(conn: Connection, f: LayerFilter) -> dict:
-    kind = court_kind_for_state(conn, f.state_fips) if f.state_fips else None
+    scope = f.effective_scope()
+    if scope is None:
+        return EMPTY
+    state = scope.code if scope.kind == "state" else scope_info(conn, scope).state_fips
+    kind = court_kind_for_state(conn, state) if state else None
     if kind is None:
-        return {"type": "FeatureCollection", "features": []}
-    return regions_geojson(conn, kind=kind, state_fips=f.state_fips, tolerance_deg=0.002)
+        return EMPTY
+    if f.scope is None:
+        return regions_geojson(conn, kind=kind, state_fips=state, tolerance_deg=0.002)
+    return scope_regions_geojson(conn, scope, kind, tolerance_deg=0.001)
+
+
+def _service_filters(conn: Connection, f: LayerFilter) -> dict:
+    county_fips = f.county_fips
+    if f.scope is not None and f.scope.kind != "state":
+        county_fips = scope_info(conn, f.scope).county_fips
+    state = f.scope.code if f.scope is not None and f.scope.kind == "state" else f.state_fips
+    return {"state_fips": state, "county_fips": county_fips, "category": f.category, "stage": f.stage}
 
 
 def _services(conn: Connection, f: LayerFilter) -> dict:
-    return service_points_geojson(
-        conn, state_fips=f.state_fips, county_fips=f.county_fips, category=f.category, stage=f.stage
-    )
+    return service_map_geojson(conn, **_service_filters(conn, f))
+
+
+def _services_text(conn: Connection, f: LayerFilter) -> str:
+    return service_map_geojson_text(conn, **_service_filters(conn, f))
+
+
+def _deserts(conn: Connection, f: LayerFilter) -> dict:
+    scope = f.effective_scope()
+    if scope is None:
+        return EMPTY
+    return desert_cells_layer(conn, scope, category=f.category, stage=f.stage, measure=f.measure)
+
+
+def _rollups(conn: Connection, f: LayerFilter) -> dict:
+    scope = f.effective_scope()
+    if scope is None:
+        return EMPTY
+    return desert_rollups_layer(conn, scope, region_kind=f.rollup_kind, category=f.category,
+                                stage=f.stage, measure=f.measure)
 
 
 LAYERS: dict[str, Layer] = {
@@ -72,10 +122,36 @@ LAYERS: dict[str, Layer] = {
             legend="Judicial circuits (Missouri) or Juvenile Court divisions (Massachusetts)",
         ),
         Layer(
+            name="deserts",
+            title="Service deserts (cells)",
+            geometry="polygon",
+            fetch=_deserts,
+            style={"color": "#7f1d1d", "weight": 0.3, "fillOpacity": 0.65},
+            popup=(("_value", "Value"), ("population", "People"), ("distance_m", "Distance (m)"),
+                   ("threshold_m", "Too far beyond (m)"), ("covered", "Within reach"),
+                   ("access_2sfca", "Access (2SFCA)"), ("h3", "H3 cell")),
+            legend="Service deserts by H3 cell",
+            choropleth=True,
+        ),
+        Layer(
+            name="rollups",
+            title="Deserts by region",
+            geometry="polygon",
+            fetch=_rollups,
+            style={"color": "#374151", "weight": 1, "fillOpacity": 0.6},
+            popup=(("name", "Region"), ("_value", "Value"), ("population", "People"),
+                   ("population_uncovered", "People beyond reach"), ("share_uncovered", "Share beyond reach"),
+                   ("mean_distance_m", "Mean distance (m)"), ("rank", "Rank (1 = worst)")),
+            legend="Service deserts rolled up per region",
+            choropleth=True,
+            show=False,
+        ),
+        Layer(
             name="services",
             title="Services",
             geometry="point",
             fetch=_services,
+            fetch_text=_services_text,
             style={"color": "#b45309", "radius": 6},
             popup=(("name", "Service"), ("organization", "Organization"), ("categories", "Categories"),
                    ("phone", "Phone"), ("city", "City")),

@@ -9,14 +9,16 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from geo.db import make_pool
 from geo.settings import Settings
-from service import errors, health, logs, pages, pages_find
+from service import errors, health, logs, map_pages, pages, pages_find, tiles
 from service.api import deserts, edit, hsds, layers, regions, search
 from service.limits import BodySizeLimit
 from service.responses import JSONResponse
+from service.security import content_security_policy
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -53,11 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response: Response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        csp = content_security_policy(request.url.path, settings)
+        if csp:
+            response.headers.setdefault("Content-Security-Policy", csp)
         return response
 
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)  # layer GeoJSON shrinks ~7×
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, search, hsds, deserts, edit, pages, pages_find):
+    for module in (health, regions, layers, search, hsds, deserts, edit, tiles, map_pages, pages, pages_find):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s

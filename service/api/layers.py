@@ -1,17 +1,42 @@
-"""Layer data for maps, as GeoJSON, filtered the way the page asks."""
+"""Layer data for maps, as GeoJSON or CSV, filtered the way the page asks."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
+from geo.scope import Scope
 from geo.states import state_fips
+from layers.export import collection_csv
 from layers.registry import LayerFilter, get_layer
 from service.deps import Conn
 from service.responses import GeoJSONResponse
 
 router = APIRouter(prefix="/api/layers", tags=["layers"])
+
+RollupKind = Literal["county", "circuit", "division"]
+
+
+def layer_filter(
+    state: Annotated[str | None, Query(description="Postal code, name or FIPS")] = None,
+    region: Annotated[str | None, Query(max_length=80, description="kind:code, e.g. circuit:MO-16")] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    measure: Annotated[str | None, Query(max_length=64)] = None,
+    rollup: Annotated[RollupKind, Query(description="region kind of the rollups layer")] = "county",
+) -> LayerFilter:
+    """The filter from query parameters; used by every layer endpoint alike."""
+    return LayerFilter(
+        state_fips=state_fips(state) if state else None,
+        scope=Scope.parse(region) if region else None,
+        category=category or None, stage=stage or None, measure=measure or None, rollup_kind=rollup,
+    )
+
+
+def _attachment(name: str, ext: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="atlas-{name}.{ext}"'}
 
 
 @router.get("/{name}.geojson")
@@ -19,9 +44,34 @@ def layer_geojson(
     conn: Conn,
     name: str,
     state: Annotated[str | None, Query()] = None,
+    region: Annotated[str | None, Query(max_length=80)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     stage: Annotated[str | None, Query(max_length=64)] = None,
-) -> GeoJSONResponse:
+    measure: Annotated[str | None, Query(max_length=64)] = None,
+    rollup: Annotated[RollupKind, Query()] = "county",
+    download: bool = False,
+) -> Response:
     layer = get_layer(name)
-    f = LayerFilter(state_fips=state_fips(state) if state else None, category=category, stage=stage)
-    return GeoJSONResponse(layer.fetch(conn, f))
+    f = layer_filter(state, region, category, stage, measure, rollup)
+    headers = _attachment(name, "geojson") if download else None
+    if layer.fetch_text is not None:
+        return Response(layer.fetch_text(conn, f), media_type=GeoJSONResponse.media_type, headers=headers)
+    return GeoJSONResponse(layer.fetch(conn, f), headers=headers)
+
+
+@router.get("/{name}.csv")
+def layer_csv(
+    conn: Conn,
+    name: str,
+    state: Annotated[str | None, Query()] = None,
+    region: Annotated[str | None, Query(max_length=80)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    measure: Annotated[str | None, Query(max_length=64)] = None,
+    rollup: Annotated[RollupKind, Query()] = "county",
+) -> Response:
+    """The same features as the GeoJSON, as a spreadsheet-safe CSV download."""
+    layer = get_layer(name)
+    f = layer_filter(state, region, category, stage, measure, rollup)
+    return Response(collection_csv(layer.fetch(conn, f)), media_type="text/csv; charset=utf-8",
+                    headers=_attachment(name, "csv"))

@@ -1,0 +1,80 @@
+"""The area a map shows: a state, a county, a circuit or a division, named `kind:code`
+(`circuit:MO-16`, `county:29095`, `division:MA-suffolk`, `state:29`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geo.db import Connection, query
+from geo.errors import BadRequest, NotFound
+
+SCOPE_KINDS = ("state", "county", "circuit", "division")
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    code: str
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        """`circuit:MO-16` → Scope('circuit', 'MO-16'); the error says what a good value looks like."""
+        kind, sep, code = text.strip().partition(":")
+        if not sep or kind not in SCOPE_KINDS or not code or len(code) > 64:
+            raise BadRequest(
+                f"unknown region {text[:80]!r}: use kind:code, e.g. circuit:MO-16, county:29095, "
+                f"division:MA-suffolk or state:29"
+            )
+        return cls(kind, code)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+
+@dataclass(frozen=True)
+class ScopeInfo:
+    scope: Scope
+    name: str
+    state_fips: str | None
+    bounds: tuple[float, float, float, float]  # minx, miny, maxx, maxy
+    county_fips: list[str]
+
+
+def scope_info(conn: Connection, scope: Scope) -> ScopeInfo:
+    """Name, state, bounds and member counties of a scope; NotFound when no such region exists."""
+    row = conn.execute(query("scope_info"), {"kind": scope.kind, "code": scope.code}).fetchone()
+    if row is None:
+        raise NotFound(f"no {scope.kind} with code {scope.code!r}")
+    return ScopeInfo(scope, row["name"], row["state_fips"],
+                     (row["minx"], row["miny"], row["maxx"], row["maxy"]), list(row["county_fips"] or []))
+
+
+def scope_regions_geojson(conn: Connection, scope: Scope, kind: str, tolerance_deg: float = 0.0) -> dict:
+    """Regions of `kind` tied to a scope by membership: a circuit's counties, a county's circuit,
+    a state's counties, or the scope region itself."""
+    row = conn.execute(
+        query("scope_regions_geojson"),
+        {"scope_kind": scope.kind, "scope_code": scope.code, "kind": kind, "tolerance_deg": tolerance_deg},
+    ).fetchone()
+    assert row is not None
+    return row["collection"]
+
+
+def scope_choices(conn: Connection) -> list[dict]:
+    """Every court region and county with its state, for pickers on the map and embed builder."""
+    return list(conn.execute(
+        """SELECT r.kind, r.code, r.name, r.state_fips FROM region r
+           WHERE r.kind IN ('circuit', 'division')
+              OR (r.kind = 'county' AND r.state_fips IN (SELECT DISTINCT state_fips FROM region
+                                                          WHERE kind IN ('circuit', 'division')))
+           ORDER BY r.state_fips, r.kind <> 'circuit' AND r.kind <> 'division', r.name"""
+    ))
+
+
+def map_choices(conn: Connection) -> dict[str, list[dict]]:
+    """Categories and landscape stages as planners pick them (code and name)."""
+    return {
+        "categories": list(conn.execute(
+            "SELECT code, name FROM taxonomy_term WHERE parent_id IS NULL ORDER BY name")),
+        "stages": list(conn.execute("SELECT code, name FROM landscape_stage ORDER BY position")),
+    }

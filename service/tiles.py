@@ -1,0 +1,56 @@
+"""Vector tiles: /tiles/{layer}/{z}/{x}/{y}.mvt and /tiles/{layer}.json (TileJSON 3.0.0), readable
+by MapLibre, QGIS and other GIS tools."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from geo.tiles import MVT_MEDIA_TYPE, data_bounds, render_tile, tilejson
+from service.deps import AppSettings, Conn
+from service.responses import JSONResponse
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+# Tiles are public data: any site may load them; a short cache lets browsers reuse them.
+TILE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"}
+
+
+@router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+def tile(
+    conn: Conn,
+    settings: AppSettings,
+    layer: str,
+    z: int,
+    x: int,
+    y: int,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """One Mapbox vector tile; 204 when the tile is empty."""
+    data = render_tile(conn, layer, z, x, y, category=category or None, stage=stage or None,
+                       feature_limit=settings.tile_feature_limit,
+                       points_min_zoom=settings.tile_points_min_zoom)
+    if not data:
+        return Response(status_code=204, headers=TILE_HEADERS)
+    return Response(data, media_type=MVT_MEDIA_TYPE, headers=TILE_HEADERS)
+
+
+@router.get("/{layer}.json")
+def layer_tilejson(
+    conn: Conn,
+    request: Request,
+    layer: str,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+) -> JSONResponse:
+    """TileJSON 3.0.0 for a tile layer, with the tile URL template and the layer's fields."""
+    template = str(request.url_for("tile", layer=layer, z="0", x="0", y="0")).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+    filters = urlencode({k: v for k, v in (("category", category), ("stage", stage)) if v})
+    if filters:
+        template += "?" + filters
+    return JSONResponse(tilejson(layer, template, bounds=data_bounds(conn, layer)),
+                        headers={"Access-Control-Allow-Origin": "*"})

@@ -1,0 +1,77 @@
+"""Desert layers: choropleth classes from mapclassify, legends with the breaks, the latest run
+winning, and a clear note when nothing has been computed."""
+
+from __future__ import annotations
+
+from geo.desert_results import NO_RESULTS_NOTE
+from geo.scope import Scope
+from layers.classes import classify
+from layers.registry import LAYERS, LayerFilter
+
+MISSOURI = LayerFilter(state_fips="29", category="food")
+
+
+def test_classify_puts_each_value_in_the_class_whose_range_holds_it():
+    values = [1, 2, 3, 10, 11, 12, 50, 51, 100, None]
+    classes, bins = classify(values, scheme="NaturalBreaks", k=3)
+    assert len(bins) == 3 and classes[-1] is None
+    for value, cls in zip(values[:-1], classes[:-1], strict=True):
+        assert cls is not None and bins[cls].lower <= value <= bins[cls].upper
+    assert sum(b.count for b in bins) == 9
+    assert bins[0].color != bins[-1].color
+
+
+def test_classify_with_fewer_distinct_values_than_classes_gives_one_class_per_value():
+    classes, bins = classify([0, 0, 5, 5], scheme="Quantiles", k=5)
+    assert [b.label for b in bins] == ["0", "0 – 5"] and classes == [0, 0, 1, 1]
+
+
+def test_desert_cells_are_classed_by_the_measure_and_come_from_the_latest_run(conn, desert_results):
+    data = LAYERS["deserts"].fetch(conn, LayerFilter(state_fips="29", category="food", measure="distance"))
+    assert len(data["features"]) == 6
+    assert {f["properties"]["run_id"] for f in data["features"]} == {desert_results["new"]}
+    assert all(f["properties"]["distance_m"] < 99_999 for f in data["features"])
+    legend = data["legend"]
+    assert legend["title"].startswith("Desert cells") and len(legend["classes"]) >= 3
+    assert all(" km" in c["label"] for c in legend["classes"])
+    farthest = max(data["features"], key=lambda f: f["properties"]["distance_m"])
+    assert farthest["properties"]["_class"] == len(legend["classes"]) - 1
+
+
+def test_desert_cells_outside_the_scope_are_left_out(conn, desert_results):
+    data = LAYERS["deserts"].fetch(conn, LayerFilter(scope=Scope("county", "29510"), category="food"))
+    assert data["features"] == [] and data["legend"]["classes"] == []
+
+
+def test_rollups_colour_regions_by_share_beyond_reach_with_breaks_in_percent(conn, desert_results):
+    data = LAYERS["rollups"].fetch(conn, LayerFilter(state_fips="29", category="food", measure="share_uncovered"))
+    by_code = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert set(by_code) == {"29019", "29051", "29027", "29089"}
+    assert by_code["29027"]["_class"] > by_code["29019"]["_class"]  # 80% beyond reach is darker than 10%
+    assert all(c["label"].endswith("%") for c in data["legend"]["classes"])
+    circuits = LAYERS["rollups"].fetch(conn, LayerFilter(scope=Scope("circuit", "MO-13"), category="food",
+                                                         rollup_kind="circuit"))
+    assert [f["properties"]["code"] for f in circuits["features"]] == ["MO-13"]
+
+
+def test_desert_layers_are_empty_with_a_note_when_no_results_were_computed(no_desert_results):
+    for name in ("deserts", "rollups"):
+        data = LAYERS[name].fetch(no_desert_results, MISSOURI)
+        assert data["features"] == [] and data["legend"]["note"] == NO_RESULTS_NOTE
+
+
+def test_desert_tiles_carry_the_latest_cells_and_are_empty_without_results(conn, desert_results):
+    import mapbox_vector_tile
+
+    from geo.tiles import render_tile
+    from tests.service.test_tiles import tile_of
+
+    x, y = tile_of(-92.33, 38.95, 8)
+    layer = mapbox_vector_tile.decode(render_tile(conn, "deserts", 8, x, y, category="food"))["deserts"]
+    props = [f["properties"] for f in layer["features"]]
+    assert len(props) == 6 and max(p["distance_m"] for p in props) < 99_999  # the newer run only
+    assert {"h3", "covered", "population", "access_2sfca"} <= set(props[0])
+    assert layer["features"][0]["geometry"]["type"] == "Polygon"
+    assert render_tile(conn, "deserts", 8, x, y, category="legal-aid") == b""
+    conn.execute("DROP TABLE desert_rollup, desert_cell, desert_run")
+    assert render_tile(conn, "deserts", 8, x, y, category="food") == b""

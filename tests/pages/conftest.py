@@ -1,0 +1,86 @@
+"""A third-party site (a court's web page) on another port that embeds our map in an <iframe>."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+
+class ThirdPartySite:
+    """`python -m http.server` serving pages we write; stopped by the PID we started."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1", "--directory", str(root)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the third-party site did not start")
+
+    def page_embedding(self, name: str, src: str) -> str:
+        """Write a court-like page with our embed in an iframe; return its URL."""
+        (self.root / name).write_text(
+            "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Circuit Court</title></head>"
+            "<body><h1>16th Circuit: family services</h1>"
+            f'<iframe id="atlas" src="{src}" width="900" height="600" title="Services map" style="border:0">'
+            "</iframe></body></html>"
+        )
+        return f"{self.url}/{name}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def third_party_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdPartySite]:
+    site = ThirdPartySite(tmp_path_factory.mktemp("court-site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def xss_service(committed_conn) -> Iterator[dict]:  # type: ignore[no-untyped-def]
+    """A service whose name and organization are script payloads, committed (the server must see
+    it) in Boone County, Missouri, and removed afterwards."""
+    names = {"name": '<img src=x onerror="window.__xss=1;alert(1)">Sample: XSS',
+             "organization": '"><script>window.__xss=2;alert(2)</script>'}
+    c = committed_conn
+    c.execute("INSERT INTO organization (id, name, source, is_sample) VALUES ('xss-org', %s, 'test', true)",
+              [names["organization"]])
+    c.execute("""INSERT INTO service (id, organization_id, name, source, is_sample)
+                 VALUES ('xss-svc', 'xss-org', %s, 'test', true)""", [names["name"]])
+    c.execute("""INSERT INTO location (id, organization_id, name, geom, county_fips, source, is_sample)
+                 VALUES ('xss-loc', 'xss-org', 'x', 'SRID=4326;POINT(-92.33 38.95)', '29019', 'test', true)""")
+    c.execute("""INSERT INTO service_at_location (id, service_id, location_id, source)
+                 VALUES ('xss-sal', 'xss-svc', 'xss-loc', 'test')""")
+    try:
+        yield {"id": "xss-svc", **names}
+    finally:
+        c.execute("DELETE FROM service_at_location WHERE id = 'xss-sal'")
+        c.execute("DELETE FROM location WHERE id = 'xss-loc'")
+        c.execute("DELETE FROM service WHERE id = 'xss-svc'")
+        c.execute("DELETE FROM organization WHERE id = 'xss-org'")
+
+
