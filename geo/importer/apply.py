@@ -1,0 +1,92 @@
+"""Write records to the database: COPY into staging tables, then set-based SQL (import_apply.sql)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import shapely
+
+from geo.db import Connection, copy_rows, query
+from geo.geocode import zip_timezone
+from geo.importer.records import Record
+from geo.taxonomy import term_id
+
+_NAMESPACE = uuid.UUID("7f3b8a52-55d4-4c1e-8a7e-2d0f6b1c9e14")
+
+
+def record_id(source: str, kind: str, source_id: str) -> str:
+    """Our id for a source's record: the same source id always gives the same row."""
+    return str(uuid.uuid5(_NAMESPACE, f"{source}\x1f{kind}\x1f{source_id}"))
+
+
+def existing_hashes(conn: Connection, source: str, source_ids: list[str]) -> dict[str, str | None]:
+    rows = conn.execute(
+        "SELECT source_id, import_hash FROM service WHERE source = %s AND source_id = ANY(%s)",
+        [source, source_ids],
+    ).fetchall()
+    return {r["source_id"]: r["import_hash"] for r in rows}
+
+
+def _steps() -> list[str]:
+    """import_apply.sql, one statement per `-- step:` marker."""
+    parts = re.split(r"^-- step: .*$", query("import_apply"), flags=re.MULTILINE)
+    return [p.strip() for p in parts[1:] if p.strip()]
+
+
+def write_records(conn: Connection, source: str, run_id: int, records: list[Record]) -> None:
+    """Insert or update the given (new or changed) records and everything hanging off them."""
+    conn.execute(query("import_stage_tables"))
+    services: list[tuple] = []
+    locations: list[tuple] = []
+    phones: list[tuple] = []
+    schedules: list[tuple] = []
+    languages: list[tuple] = []
+    attributes: list[tuple] = []
+    stages: list[tuple] = []
+    areas: list[tuple] = []
+    for r in records:
+        sid = record_id(source, "service", r.source_id)
+        org = record_id(source, "organization", r.organization_id)
+        services.append((sid, r.source_id, r.fingerprint(), org, r.organization_id, r.organization, r.name,
+                         r.description, r.url, r.email, r.capacity, r.confidential, "active"))
+        tz = None
+        for p in r.places:
+            loc = record_id(source, "location", p.source_id)
+            tz = tz or zip_timezone(p.postal_code)
+            locations.append((loc, sid, p.source_id, record_id(source, "sal", f"{r.source_id}\x1f{p.source_id}"),
+                              p.name, p.latitude, p.longitude, p.precision, p.geocode_source, p.confidential,
+                              record_id(source, "address", p.source_id), p.address_1, p.city, p.state,
+                              p.postal_code))
+        for i, ph in enumerate(r.phones):
+            phones.append((f"{sid}:phone:{i}", sid, ph.number, ph.extension, ph.type))
+        for i, h in enumerate(r.hours):
+            schedules.append((f"{sid}:schedule:{i}", sid, h.byday, h.opens_at, h.closes_at, tz))
+        for i, lang in enumerate(r.languages):
+            code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
+            languages.append((f"{sid}:language:{i}", sid, code, lang))
+        for code in r.categories:
+            attributes.append((f"{sid}:category:{code}", sid, term_id(code)))
+        stages.extend((sid, s) for s in r.stages)
+        for a in r.areas:
+            geom = shapely.from_geojson(a.extent) if a.extent else None
+            areas.append((record_id(source, "service_area", a.source_id), sid, a.name, a.description,
+                          a.extent, a.extent_type, shapely.to_wkb(geom) if geom is not None else None))
+    copy_rows(conn, "import_service", ["service_id", "source_id", "import_hash", "organization_id",
+                                       "org_source_id", "org_name", "name", "description", "url", "email",
+                                       "capacity", "confidential", "status"], services)
+    copy_rows(conn, "import_location", ["location_id", "service_id", "source_id", "sal_id", "name",
+                                        "latitude", "longitude", "precision", "geocode_source",
+                                        "confidential", "address_id", "address_1", "city", "state",
+                                        "postal_code"], locations)
+    copy_rows(conn, "import_phone", ["id", "service_id", "number", "extension", "type"], phones)
+    copy_rows(conn, "import_schedule", ["id", "service_id", "byday", "opens_at", "closes_at", "tz_name"],
+              schedules)
+    copy_rows(conn, "import_language", ["id", "service_id", "code", "name"], languages)
+    copy_rows(conn, "import_attribute", ["id", "service_id", "term_id"], attributes)
+    copy_rows(conn, "import_stage", ["service_id", "stage_code"], stages)
+    copy_rows(conn, "import_area", ["id", "service_id", "name", "description", "extent", "extent_type", "wkb"],
+              areas)
+    conn.execute("ANALYZE import_service; ANALYZE import_location")
+    for statement in _steps():
+        conn.execute(statement, {"source": source, "run_id": run_id})
