@@ -97,6 +97,7 @@ class Record:
     areas: list[ServiceArea] = field(default_factory=list)
     raw: object = None  # what the input held, written back to the rejects file
     errors: list[RowError] = field(default_factory=list)
+    import_hash: str | None = None  # set by readers from the input as given
 
     def reject(self, field_name: str, reason: str) -> None:
         self.errors.append(RowError(self.file, self.line, field_name, reason))
@@ -104,9 +105,11 @@ class Record:
     def fingerprint(self) -> str:
         """Hash of everything the source said (not of what we derived), so an unchanged row is
         recognised on re-import even when geocoding would now answer differently."""
+        if self.import_hash:
+            return self.import_hash
         data = {
             k: v for k, v in _plain(self).items()
-            if k not in ("file", "line", "raw", "errors")
+            if k not in ("file", "line", "raw", "errors", "import_hash")
         }
         for p in data["places"]:
             if p["geocode_source"] != "source":

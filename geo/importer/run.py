@@ -16,7 +16,6 @@ from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes
 from geo.importer.apply import existing_hashes, write_records
 from geo.importer.records import Record
 from geo.importer.vocabulary import Vocabulary
-from geo.overlay import assign_counties
 
 # A progress hook: start(phase description, total) returns advance(n).
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -204,7 +203,6 @@ def _import(conn: Connection, loaded: Loaded, source: str, report: ImportReport,
     advance = progress("Writing", len(to_write))
     write_records(conn, source, report.run_id or 0, to_write)
     advance(len(to_write))
-    assign_counties(conn, source)
     report.inserted = sum(1 for r in to_write if r.source_id not in known)
     report.updated = len(to_write) - report.inserted
     report.geocoded = dict(Counter(p.precision or "none" for r in to_write for p in r.places))

@@ -4,9 +4,11 @@ rows written back beside the input in the same format, with the reason, to fix a
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,62 +144,99 @@ def _zip(value: str) -> str | None:
     return m.group(1)
 
 
+Problems = tuple[tuple[str, str], ...]  # (field, reason) pairs
+
+
+def _cached(fn):  # type: ignore[no-untyped-def]
+    """Memoise a cell parser: sheets repeat the same categories, hours and states row after row."""
+    @functools.cache
+    def run(*args: str) -> tuple[object, Problems]:
+        try:
+            return fn(*args), ()
+        except FieldProblem as p:
+            return None, ((p.field_name, p.reason),)
+    return run
+
+
+_capacity = _cached(parse_capacity)
+_hours = _cached(parse_hours)
+_zip_code = _cached(lambda v: _zip(v))
+_coordinate = _cached(parse_coordinate)
+_bool = _cached(parse_bool)
+
+
+@functools.cache
+def _terms(kind: str, cell: str, vocab: Vocabulary) -> tuple[tuple[str, ...], Problems]:
+    lookup = vocab.category if kind == "categories" else vocab.stage
+    word = "category" if kind == "categories" else "stage"
+    codes: list[str] = []
+    problems = []
+    for value in split_multi(cell):
+        code = lookup(value)
+        if code is None:
+            problems.append((kind, f"unknown {word} {value!r}"))
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes), tuple(problems)
+
+
 def record_from_row(file: str, line: int, row: dict[str, str], vocab: Vocabulary) -> Record:
     """Turn one template row into a record; every problem is noted with its field, none raised."""
-    def get(name: str) -> str:
-        return (row.get(name) or "").strip()
-
-    source_id, name = get("id"), get("name")
-    organization = get("organization") or name
+    get = {k: (v or "").strip() for k, v in row.items()}.get
+    source_id, name = get("id", ""), get("name", "")
+    organization = get("organization", "") or name
     record = Record(file, line, source_id, name, organization, "org:" + organization.lower(), raw=None)
-    for column in REQUIRED:
-        if not get(column):
-            record.reject(column, "is required and empty")
+    problems: list[tuple[str, str]] = [(c, "is required and empty") for c in REQUIRED if not get(c, "")]
     record.description = get("description") or None
     record.url = get("website") or None
 
-    def attempt(fn, *args):  # type: ignore[no-untyped-def]
+    capacity, p1 = _capacity(get("capacity", ""))
+    confidential, p2 = _bool("confidential", get("confidential", ""))
+    hours, p3 = _hours(get("hours", ""))
+    categories, p4 = _terms("categories", get("categories", ""), vocab)
+    stages, p5 = _terms("stages", get("stages", ""), vocab)
+    postal, p6 = _zip_code(get("zip", ""))
+    lat, p7 = _coordinate("latitude", get("latitude", ""))
+    lon, p8 = _coordinate("longitude", get("longitude", ""))
+    problems += [*p1, *p2, *p3]
+    for value in split_multi(get("phone", "")):
         try:
-            return fn(*args)
+            record.phones.append(parse_phone(value))
         except FieldProblem as p:
-            record.reject(p.field_name, p.reason)
-            return None
-
-    record.capacity = attempt(parse_capacity, get("capacity"))
-    record.confidential = bool(attempt(parse_bool, "confidential", get("confidential")))
-    record.hours = attempt(parse_hours, get("hours")) or []
-    record.phones = [p for p in (attempt(parse_phone, v) for v in split_multi(get("phone"))) if p]
-    for value in split_multi(get("categories")):
-        code = vocab.category(value)
-        if code is None:
-            record.reject("categories", f"unknown category {value!r}")
-        elif code not in record.categories:
-            record.categories.append(code)
-    for value in split_multi(get("stages")):
-        code = vocab.stage(value)
-        if code is None:
-            record.reject("stages", f"unknown stage {value!r}")
-        elif code not in record.stages:
-            record.stages.append(code)
-    record.languages = list(dict.fromkeys(split_multi(get("languages"))))
+            problems.append((p.field_name, p.reason))
+    problems += [*p4, *p5]
+    record.capacity = capacity  # type: ignore[assignment]
+    record.confidential = bool(confidential)
+    record.hours = list(hours or [])  # type: ignore[call-overload]
+    record.categories, record.stages = list(categories), list(stages)
+    record.languages = list(dict.fromkeys(split_multi(get("languages", ""))))
 
     state = None
     if get("state"):
-        state = vocab.state(get("state"))
+        state = vocab.state(get("state", ""))
         if state is None:
-            record.reject("state", f"unknown state {get('state')!r} (use a postal code such as MO)")
-    postal = attempt(_zip, get("zip"))
-    lat = attempt(parse_coordinate, "latitude", get("latitude"))
-    lon = attempt(parse_coordinate, "longitude", get("longitude"))
-    if not any(e.field in ("latitude", "longitude") for e in record.errors):
-        attempt(check_coordinates, lat, lon)
+            problems.append(("state", f"unknown state {get('state')!r} (use a postal code such as MO)"))
+    problems += [*p6, *p7, *p8]
+    if not p7 and not p8:
+        try:
+            check_coordinates(lat, lon)  # type: ignore[arg-type]
+        except FieldProblem as p:
+            problems.append((p.field_name, p.reason))
     place = Place(source_id, name=None, address_1=get("address") or None, city=get("city") or None,
-                  state=state, postal_code=postal, confidential=record.confidential)
+                  state=state, postal_code=postal, confidential=record.confidential)  # type: ignore[arg-type]
     if lat is not None and lon is not None:
-        place.latitude, place.longitude = lat, lon
+        place.latitude, place.longitude = lat, lon  # type: ignore[assignment]
         place.precision, place.geocode_source = "rooftop", "source"
     record.places.append(place)
+    for field_name, reason in problems:
+        record.reject(field_name, reason)
+    record.import_hash = _row_hash(get)
     return record
+
+
+def _row_hash(get: Callable[[str, str], str]) -> str:
+    """What the source said in this row (template columns only, so moving rows changes nothing)."""
+    return hashlib.blake2b("\x1f".join(get(c, "") for c in TEMPLATE).encode(), digest_size=16).hexdigest()
 
 
 def records_from_sheet(sheet: Sheet, mapping: dict[str, str], vocab: Vocabulary) -> list[Record]:

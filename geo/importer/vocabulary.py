@@ -9,7 +9,7 @@ from geo.errors import BadRequest
 from geo.states import state_abbr, state_fips
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: cell parsers are memoised per vocabulary
 class Vocabulary:
     categories: dict[str, str]  # lower-case code or name (en/es) -> code
     stages: dict[str, str]

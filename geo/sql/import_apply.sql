@@ -39,18 +39,17 @@ DELETE FROM service_at_location x USING import_service i WHERE x.service_id = i.
 
 -- step: locations
 INSERT INTO location AS l (id, organization_id, name, latitude, longitude, geom, geocode_precision,
-                           geocode_source, confidential, source, source_id, import_run_id)
+                           geocode_source, confidential, county_fips, source, source_id, import_run_id)
 SELECT DISTINCT ON (il.location_id) il.location_id, s.organization_id, il.name, il.latitude, il.longitude,
        CASE WHEN il.latitude IS NOT NULL THEN ST_SetSRID(ST_MakePoint(il.longitude, il.latitude), 4326) END,
-       il.precision, il.geocode_source, il.confidential, %(source)s, il.source_id, %(run_id)s
+       il.precision, il.geocode_source, il.confidential, il.county_fips, %(source)s, il.source_id, %(run_id)s
 FROM import_location il JOIN import_service s USING (service_id)
 ORDER BY il.location_id
 ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
     latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, geom = EXCLUDED.geom,
     geocode_precision = EXCLUDED.geocode_precision, geocode_source = EXCLUDED.geocode_source,
     confidential = EXCLUDED.confidential, import_run_id = EXCLUDED.import_run_id, updated_at = now(),
-    retired_at = NULL,
-    county_fips = CASE WHEN l.geom IS NOT DISTINCT FROM EXCLUDED.geom THEN l.county_fips END;
+    retired_at = NULL, county_fips = EXCLUDED.county_fips;
 
 -- step: addresses
 DELETE FROM address a USING import_location il WHERE a.location_id = il.location_id;

@@ -11,7 +11,8 @@ CREATE TEMP TABLE import_service (
 CREATE TEMP TABLE import_location (
     location_id text, service_id text, source_id text, sal_id text, name text,
     latitude double precision, longitude double precision, precision text, geocode_source text,
-    confidential boolean, address_id text, address_1 text, city text, state text, postal_code text
+    confidential boolean, address_id text, address_1 text, city text, state text, postal_code text,
+    county_fips text
 ) ON COMMIT DROP;
 CREATE TEMP TABLE import_phone (id text, service_id text, number text, extension text, type text) ON COMMIT DROP;
 CREATE TEMP TABLE import_schedule (

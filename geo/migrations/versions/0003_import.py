@@ -25,11 +25,23 @@ CREATE TABLE geocode_cache (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Foreign keys that cascade without an index make deleting (or re-importing) N services cost N
+-- sequential scans: deleting 57,000 imported services took over 13 minutes without these.
+CREATE INDEX IF NOT EXISTS language_phone ON language (phone_id);
+CREATE INDEX IF NOT EXISTS language_location ON language (location_id);
+CREATE INDEX IF NOT EXISTS phone_service_at_location ON phone (service_at_location_id);
+CREATE INDEX IF NOT EXISTS phone_organization ON phone (organization_id);
+CREATE INDEX IF NOT EXISTS schedule_service_at_location ON schedule (service_at_location_id);
+CREATE INDEX IF NOT EXISTS schedule_location ON schedule (location_id);
+CREATE INDEX IF NOT EXISTS location_organization ON location (organization_id);
+
 -- A hash of the record as the source gave it: equal hash on re-import means nothing to write.
 ALTER TABLE service ADD COLUMN import_hash text;
 """
 
 DOWNGRADE = """
+DROP INDEX IF EXISTS language_phone, language_location, phone_service_at_location, phone_organization,
+    schedule_service_at_location, schedule_location, location_organization;
 ALTER TABLE service DROP COLUMN IF EXISTS import_hash;
 DROP TABLE IF EXISTS geocode_cache;
 """
