@@ -84,7 +84,7 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         sid = record_id(source, "service", r.source_id)
         org = record_id(source, "organization", r.organization_id)
         services.append((sid, r.source_id, r.fingerprint(), org, r.organization_id, r.organization, r.name,
-                         r.description, r.url, r.email, r.capacity, r.confidential, "active"))
+                         r.description, r.url, r.email, r.capacity, r.confidential, r.status))
         tz = None
         for p in r.places:
             if p.has_point:
@@ -105,9 +105,10 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         for code in r.categories:
             attributes.append((f"{sid}:category:{code}", sid, _term_id(code)))
         stages.extend((sid, s) for s in r.stages)
-        for a in r.areas:
+        for i, a in enumerate(r.areas):
             geom = shapely.from_geojson(a.extent) if a.extent else None
-            areas.append((record_id(source, "service_area", a.source_id), sid, a.name, a.description,
+            area_id = a.source_id or f"{r.source_id}#{i}"
+            areas.append((record_id(source, "service_area", area_id), sid, area_id, a.name, a.description,
                           a.extent, a.extent_type, shapely.to_wkb(geom) if geom is not None else None))
     counties = counties_of_points(conn, [locations[i][6] for i in located], [locations[i][5] for i in located])
     for i, county in zip(located, counties, strict=True):
@@ -125,7 +126,7 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     copy_rows(conn, "import_language", ["id", "service_id", "code", "name"], languages)
     copy_rows(conn, "import_attribute", ["id", "service_id", "term_id"], attributes)
     copy_rows(conn, "import_stage", ["service_id", "stage_code"], stages)
-    copy_rows(conn, "import_area", ["id", "service_id", "name", "description", "extent", "extent_type", "wkb"],
+    copy_rows(conn, "import_area", ["id", "service_id", "source_id", "name", "description", "extent", "extent_type", "wkb"],
               areas)
     conn.execute("ANALYZE import_service; ANALYZE import_location")
     for statement in _steps():

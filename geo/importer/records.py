@@ -51,6 +51,7 @@ class Place:
     geocode_source: str | None = None
     confidential: bool = False
     tz_name: str | None = None
+    origin: tuple[str, int] | None = None  # (file, line) of the location row, when not the record's
 
     @property
     def has_point(self) -> bool:
@@ -88,6 +89,7 @@ class Record:
     email: str | None = None
     capacity: int | None = None
     confidential: bool = False
+    status: str = "active"
     categories: list[str] = field(default_factory=list)  # taxonomy codes
     stages: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
@@ -99,8 +101,9 @@ class Record:
     errors: list[RowError] = field(default_factory=list)
     import_hash: str | None = None  # set by readers from the input as given
 
-    def reject(self, field_name: str, reason: str) -> None:
-        self.errors.append(RowError(self.file, self.line, field_name, reason))
+    def reject(self, field_name: str, reason: str, at: tuple[str, int] | None = None) -> None:
+        file, line = at or (self.file, self.line)
+        self.errors.append(RowError(file, line, field_name, reason))
 
     def fingerprint(self) -> str:
         """Hash of everything the source said (not of what we derived), so an unchanged row is
@@ -112,6 +115,7 @@ class Record:
             if k not in ("file", "line", "raw", "errors", "import_hash")
         }
         for p in data["places"]:
+            p.pop("origin", None)
             if p["geocode_source"] != "source":
                 p.update(latitude=None, longitude=None, precision=None, geocode_source=None)
         return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -121,9 +121,9 @@ def check_points_in_state(records: list[Record], shapes: StateShapes) -> None:
             assert p.latitude is not None and p.longitude is not None
             where = f"({p.latitude}, {p.longitude})"
             if shapes.contains(state, p.latitude, p.longitude):
-                r.reject("latitude", f"{where} is outside {state}; latitude and longitude look swapped")
+                r.reject("latitude", f"{where} is outside {state}; latitude and longitude look swapped", p.origin)
             else:
-                r.reject("latitude", f"{where} is outside {state}, the state in the address")
+                r.reject("latitude", f"{where} is outside {state}, the state in the address", p.origin)
 
 
 def place_records(records: list[Record], cascade: Cascade, progress: Progress, *, require_point: bool) -> None:
@@ -137,7 +137,7 @@ def place_records(records: list[Record], cascade: Cascade, progress: Progress, *
             [AddressQuery(p.address_1, p.city, p.state, p.postal_code) for _, p in todo], advance=advance)
         for (r, p), o in zip(todo, outcomes, strict=True):
             if o.result is None:
-                r.reject("address", f"could not be placed in {p.state or 'its state'}: {o.reason}")
+                r.reject("address", f"could not be placed in {p.state or 'its state'}: {o.reason}", p.origin)
                 continue
             p.latitude, p.longitude = o.result.latitude, o.result.longitude
             p.precision, p.geocode_source = o.result.precision, o.result.source

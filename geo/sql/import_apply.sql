@@ -80,8 +80,8 @@ SELECT id, service_id, term_id, 'service', 'category' FROM import_attribute;
 -- step: landscape stages
 INSERT INTO service_stage (service_id, stage_code) SELECT service_id, stage_code FROM import_stage;
 -- step: service areas
-INSERT INTO service_area (id, service_id, name, description, extent, extent_type, geom)
-SELECT id, service_id, name, description, extent, extent_type,
+INSERT INTO service_area (id, service_id, source_id, name, description, extent, extent_type, geom)
+SELECT id, service_id, source_id, name, description, extent, extent_type,
        CASE WHEN wkb IS NOT NULL THEN ST_Multi(ST_SetSRID(ST_GeomFromWKB(wkb), 4326)) END
 FROM import_area;
 -- step: service area regions (the counties, circuits and divisions each area covers, not just touches)

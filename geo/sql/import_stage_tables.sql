@@ -22,5 +22,6 @@ CREATE TEMP TABLE import_language (id text, service_id text, code text, name tex
 CREATE TEMP TABLE import_attribute (id text, service_id text, term_id text) ON COMMIT DROP;
 CREATE TEMP TABLE import_stage (service_id text, stage_code text) ON COMMIT DROP;
 CREATE TEMP TABLE import_area (
-    id text, service_id text, name text, description text, extent text, extent_type text, wkb bytea
+    id text, service_id text, source_id text, name text, description text, extent text, extent_type text,
+    wkb bytea
 ) ON COMMIT DROP;

@@ -37,12 +37,15 @@ CREATE INDEX IF NOT EXISTS location_organization ON location (organization_id);
 
 -- A hash of the record as the source gave it: equal hash on re-import means nothing to write.
 ALTER TABLE service ADD COLUMN import_hash text;
+-- The source's own id for a service area, so exports give it back and re-imports match it.
+ALTER TABLE service_area ADD COLUMN source_id text;
 """
 
 DOWNGRADE = """
 DROP INDEX IF EXISTS language_phone, language_location, phone_service_at_location, phone_organization,
     schedule_service_at_location, schedule_location, location_organization;
 ALTER TABLE service DROP COLUMN IF EXISTS import_hash;
+ALTER TABLE service_area DROP COLUMN IF EXISTS source_id;
 DROP TABLE IF EXISTS geocode_cache;
 """
 
