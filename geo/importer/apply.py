@@ -96,12 +96,12 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
                               record_id(source, "address", p.source_id), p.address_1, p.city, p.state,
                               p.postal_code, None))
         for i, ph in enumerate(r.phones):
-            phones.append((f"{sid}:phone:{i}", sid, ph.number, ph.extension, ph.type))
+            phones.append((f"{sid}:phone:{i:04d}", sid, ph.number, ph.extension, ph.type))
         for i, h in enumerate(r.hours):
-            schedules.append((f"{sid}:schedule:{i}", sid, h.byday, h.opens_at, h.closes_at, tz))
+            schedules.append((f"{sid}:schedule:{i:04d}", sid, h.byday, h.opens_at, h.closes_at, tz))
         for i, lang in enumerate(r.languages):
             code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
-            languages.append((f"{sid}:language:{i}", sid, code, lang))
+            languages.append((f"{sid}:language:{i:04d}", sid, code, lang))
         for code in r.categories:
             attributes.append((f"{sid}:category:{code}", sid, _term_id(code)))
         stages.extend((sid, s) for s in r.stages)

@@ -85,7 +85,7 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
                          FROM service_at_location sal JOIN location l ON l.id = sal.location_id
                          LEFT JOIN LATERAL (SELECT * FROM address WHERE location_id = l.id
                                             ORDER BY id LIMIT 1) a ON true
-                         WHERE sal.service_id = ANY(%s) ORDER BY sal.id""")
+                         WHERE sal.service_id = ANY(%s) ORDER BY 2""")
     collect("areas", """SELECT service_id, coalesce(source_id, id) AS id, name, description,
                                coalesce(extent, ST_AsGeoJSON(geom, 9)) AS extent
                         FROM service_area WHERE service_id = ANY(%s) ORDER BY 2""")
