@@ -376,5 +376,4 @@ def regeocode(conn: Connection, settings: GeocoderSettings | None = None, *, sou
             """UPDATE location l SET county_fips = c.code FROM region c
                WHERE l.county_fips IS NULL AND l.geom IS NOT NULL AND c.kind = 'county'
                  AND ST_Intersects(c.geom, l.geom)""")
-    conn.commit()
     return RetryResult(len(rows), improved, len(rows) - improved)

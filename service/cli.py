@@ -243,6 +243,7 @@ def geocode_command(
     try:
         with connect(Settings()) as conn, Progress(console=console, transient=True) as bar:
             result = regeocode(conn, GeocoderSettings(), source=source, progress=_progress_bar(bar))
+            conn.commit()
     except AtlasError as e:
         _fail(e)
     print(f"geocode --retry: {result.tried} low-precision locations tried, {result.improved} improved, "

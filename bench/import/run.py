@@ -54,7 +54,9 @@ def run_atlas(settings: Settings, csv_path: Path) -> tuple[float, str]:
     env = {**os.environ, "ATLAS_DATABASE_URL": settings.url()}
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "service.cli", "import", str(csv_path), "--source", "bench"],
-                          env=env, check=True, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"atlas import failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - start, done.stdout.strip()
 
 
@@ -76,6 +78,7 @@ def main() -> None:
     settings = bench_settings()
     if Settings().database_url is None:
         cluster.start(Settings())
+    cluster.drop_database(settings.url())  # a fresh schema each run: the bench measures a first load
     prepare_database(settings)
     load_reference(settings, sample_count=0)
     with tempfile.TemporaryDirectory() as tmp:
