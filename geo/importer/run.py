@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from geo.db import Connection
@@ -51,6 +50,7 @@ class ImportReport:
     rejects_file: Path | None = None
     run_id: int | None = None
     committed: bool = False
+    dry_run: bool = False
 
     def summary(self) -> dict[str, object]:
         return {"read": self.read, "inserted": self.inserted, "updated": self.updated,
@@ -61,14 +61,12 @@ class ImportReport:
         by = ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())) or "none"
         if self.committed:
             verdict = "imported"
-        elif self.dry_run_note:
+        elif self.dry_run:
             verdict = "dry run, nothing written"
         else:
             verdict = "NOTHING written (--all-or-nothing and rows were rejected)"
         return (f"{self.path.name} → {self.source}: {verdict}: read {self.read}, inserted {self.inserted}, "
                 f"updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}; placed: {by}")
-
-    dry_run_note: bool = False
 
 
 class _Rollback(Exception):
@@ -155,8 +153,8 @@ def import_path(conn: Connection, path: Path, options: ImportOptions | None = No
     source = options.source or path.stem
     vocab = Vocabulary.load(conn)
     loaded = load(path, options, vocab)
-    report = ImportReport(path, source, loaded.format, read=len(loaded.records), notes=list(loaded.notes))
-    report.dry_run_note = options.dry_run
+    report = ImportReport(path, source, loaded.format, read=len(loaded.records), notes=list(loaded.notes),
+                          dry_run=options.dry_run)
     try:
         with conn.transaction():
             run = conn.execute(
@@ -175,9 +173,6 @@ def import_path(conn: Connection, path: Path, options: ImportOptions | None = No
             report.committed = True
     except _Rollback:
         report.committed = False
-    except psycopg.Error:
-        report.committed = False
-        raise
     rejected = [r for r in loaded.records if r.errors]
     if rejected and options.write_rejects and not options.dry_run:
         report.rejects_file = loaded.write_rejects(rejected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -105,3 +106,21 @@ def test_an_import_killed_midway_leaves_the_database_as_it_was(settings, committ
         assert time.monotonic() < deadline, "the killed import's backend did not go away"
         time.sleep(0.05)
     assert _counts(committed_conn) == before
+
+
+def test_atlas_import_dry_run_then_export_geojson(settings, committed_conn, tmp_path, cleanup):
+    cleanup.append("cli-dry")
+    shutil.copy(FIXTURES / "messy.csv", tmp_path / "messy.csv")
+    before = _counts(committed_conn)
+    proc = _atlas(settings, "import", str(tmp_path / "messy.csv"), "--source", "cli-dry", "--dry-run")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "dry run, nothing written: read 19, inserted 6" in out
+    assert not (tmp_path / "messy.rejects.csv").exists()
+    assert _counts(committed_conn) == before
+    proc = _atlas(settings, "export", "--format", "geojson", "-o", str(tmp_path / "none.geojson"),
+                  "--source", "cli-dry")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out.strip() == f"exported 0 services as geojson to {tmp_path / 'none.geojson'}"
+    assert json.loads((tmp_path / "none.geojson").read_text()) == {"type": "FeatureCollection", "features": []}
