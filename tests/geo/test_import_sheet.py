@@ -228,3 +228,15 @@ def test_xlsx_sheet_imports_and_its_rejects_are_xlsx(db, tmp_path):
     assert report.rejects_file == tmp_path / "directory.rejects.xlsx"
     rejected = list(openpyxl.load_workbook(report.rejects_file).active.iter_rows(values_only=True))
     assert rejected[0][-1] == "reject_reason" and len(rejected) == 14
+
+
+def test_county_overlay_at_import_agrees_with_point_in_polygon_in_postgis(db, tmp_path):
+    import_path(db, _copy(tmp_path, "messy.csv"))
+    disagree = db.execute(
+        """SELECT l.source_id, l.county_fips, c.code FROM location l
+           JOIN region c ON c.kind = 'county' AND ST_Intersects(c.geom, l.geom)
+           WHERE l.source = 'messy' AND l.county_fips IS DISTINCT FROM c.code"""
+    ).fetchall()
+    assert disagree == []
+    assert db.execute(
+        "SELECT count(*) AS n FROM location WHERE source = 'messy' AND county_fips IS NULL").fetchone()["n"] == 0
