@@ -83,7 +83,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
 
 
-def load(path: Path, options: ImportOptions, vocab: Vocabulary) -> Loaded:
+def load(path: Path, options: ImportOptions, vocab: Vocabulary, progress: Progress = _no_progress) -> Loaded:
     """Choose the reader by what PATH is: an HSDS package, HSDS JSON, or a spreadsheet."""
     from geo.importer import hsds, sheet
 
@@ -96,7 +96,8 @@ def load(path: Path, options: ImportOptions, vocab: Vocabulary) -> Loaded:
         return hsds.load_json(path, vocab)
     if suffix in (".csv", ".xlsx", ".txt"):
         data = sheet.read_sheet(path)
-        records = sheet.records_from_sheet(data, options.mapping, vocab)
+        records = sheet.records_from_sheet(data, options.mapping, vocab,
+                                           progress("Checking rows", len(data.rows)))
         return Loaded("xlsx" if data.encoding == "xlsx" else f"csv ({data.encoding})", records,
                       lambda rejected: sheet.write_rejects(data, rejected))
     raise BadRequest(f"{path.name}: not an import format (CSV, XLSX, HSDS folder/.zip, JSON or NDJSON)")
@@ -152,7 +153,7 @@ def import_path(conn: Connection, path: Path, options: ImportOptions | None = No
     options = options or ImportOptions()
     source = options.source or path.stem
     vocab = Vocabulary.load(conn)
-    loaded = load(path, options, vocab)
+    loaded = load(path, options, vocab, progress)
     report = ImportReport(path, source, loaded.format, read=len(loaded.records), notes=list(loaded.notes),
                           dry_run=options.dry_run)
     try:

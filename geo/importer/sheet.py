@@ -239,12 +239,15 @@ def _row_hash(get: Callable[[str, str], str]) -> str:
     return hashlib.blake2b("\x1f".join(get(c, "") for c in TEMPLATE).encode(), digest_size=16).hexdigest()
 
 
-def records_from_sheet(sheet: Sheet, mapping: dict[str, str], vocab: Vocabulary) -> list[Record]:
+def records_from_sheet(sheet: Sheet, mapping: dict[str, str], vocab: Vocabulary,
+                       advance: Callable[[int], None] | None = None) -> list[Record]:
     """Every row as a record; a repeated id is rejected, naming the line that has it first."""
     check_headers(sheet, mapping)
     seen: dict[str, int] = {}
     records = []
-    for line, row, cells in sheet.as_dicts(mapping):
+    for n, (line, row, cells) in enumerate(sheet.as_dicts(mapping), start=1):
+        if advance and n % 1000 == 0:
+            advance(1000)
         record = record_from_row(sheet.path.name, line, row, vocab)
         record.raw = cells
         if record.source_id:
@@ -252,6 +255,8 @@ def records_from_sheet(sheet: Sheet, mapping: dict[str, str], vocab: Vocabulary)
             if first != line:
                 record.reject("id", f"duplicate id {record.source_id!r} (first on line {first})")
         records.append(record)
+    if advance:
+        advance(len(records) % 1000)
     return records
 
 
