@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 from geo import cluster
 from geo.db import connect
@@ -229,6 +231,93 @@ def keys_revoke(key: str = typer.Argument(..., help="The key's id or prefix.")) 
     except AtlasError as e:
         _fail(e)
     console.print(f"Revoked key {k.id} ({k.name}).")
+def _progress_bar(progress: Progress) -> Callable[[str, int], Callable[[int], None]]:
+    """Adapt a rich Progress to geo.importer's progress hook."""
+    def start(description: str, total: int) -> Callable[[int], None]:
+        task = progress.add_task(description, total=total)
+        return lambda n: progress.advance(task, n)
+    return start
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        header, sep, column = pair.rpartition("=")
+        if not sep or not header.strip() or not column.strip():
+            _fail(AtlasError(f"--map {pair!r}: use --map 'YOUR HEADER=template column'"))
+        mapping[header.strip()] = column.strip().lower()
+    return mapping
+
+
+@app.command("import")
+def import_command(
+    path: Path = typer.Argument(..., help="A CSV/XLSX sheet, an HSDS 3 folder or .zip, or HSDS JSON/NDJSON."),
+    source: str | None = typer.Option(None, help="Name of the source (default: the file's stem)."),
+    map_: list[str] = typer.Option([], "--map", help="Header mapping 'Their Header=template column'; repeatable."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    all_or_nothing: bool = typer.Option(False, "--all-or-nothing", help="Write nothing if any row is rejected."),
+) -> None:
+    """Import a service directory; rejected rows go to PATH's stem + .rejects beside it."""
+    from geo.geocode import GeocoderSettings
+    from geo.importer import ImportOptions, import_path
+
+    options = ImportOptions(source=source, mapping=_parse_map(map_), dry_run=dry_run,
+                            all_or_nothing=all_or_nothing, geocoder=GeocoderSettings())
+    try:
+        with connect(Settings()) as conn, Progress(console=console, transient=True) as bar:
+            conn.execute("SET application_name = 'atlas import'")
+            conn.commit()
+            report = import_path(conn, path, options, progress=_progress_bar(bar))
+    except AtlasError as e:
+        _fail(e)
+    for error in report.errors[:50]:
+        console.print(f"[red]✗[/red] {error}", highlight=False)
+    if len(report.errors) > 50:
+        console.print(f"… and {len(report.errors) - 50} more (all in the rejects file)")
+    for note in report.notes:
+        console.print(f"[yellow]![/yellow] {note}", highlight=False)
+    if report.rejects_file:
+        console.print(f"Rejected rows written to {report.rejects_file}", highlight=False)
+    print(report.one_line())
+    if not report.committed and not dry_run:
+        raise typer.Exit(1)
+
+
+@app.command("geocode")
+def geocode_command(
+    retry: bool = typer.Option(False, "--retry", help="Re-run the cascade for zip/place/county-precision rows."),
+    source: str | None = typer.Option(None, help="Only this source's locations."),
+) -> None:
+    """Place imported locations again (with --retry, the low-precision ones)."""
+    from geo.geocode import GeocoderSettings, regeocode
+
+    if not retry:
+        _fail(AtlasError("nothing to do: use --retry to re-geocode low-precision locations"))
+    try:
+        with connect(Settings()) as conn, Progress(console=console, transient=True) as bar:
+            result = regeocode(conn, GeocoderSettings(), source=source, progress=_progress_bar(bar))
+            conn.commit()
+    except AtlasError as e:
+        _fail(e)
+    print(f"geocode --retry: {result.tried} low-precision locations tried, {result.improved} improved, "
+          f"{result.unchanged} unchanged")
+
+
+@app.command("export")
+def export_command(
+    format_: str = typer.Option(..., "--format", help="hsds, geojson or csv."),
+    output: Path = typer.Option(..., "--output", "-o", help="File (csv, geojson) or folder/.zip (hsds)."),
+    source: str | None = typer.Option(None, help="Only this source's services."),
+) -> None:
+    """Export services; confidential locations never carry a point."""
+    from geo.importer.export import export
+
+    try:
+        with connect(Settings()) as conn:
+            n = export(conn, format_, output, source=source)
+    except AtlasError as e:
+        _fail(e)
+    print(f"exported {n} services as {format_} to {output}")
 
 
 @app.command("serve")

@@ -1,0 +1,135 @@
+"""Write records to the database: COPY into staging tables, then set-based SQL (import_apply.sql)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import uuid
+
+import numpy as np
+import shapely
+
+from geo.db import Connection, copy_rows, query
+from geo.geocode import zip_timezone
+from geo.importer.records import Record
+from geo.taxonomy import term_id
+
+_NAMESPACE = uuid.UUID("7f3b8a52-55d4-4c1e-8a7e-2d0f6b1c9e14")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
+_VARIANT = "89ab"
+
+
+def record_id(source: str, kind: str, source_id: str) -> str:
+    """Our id for a source's record: the same source id always gives the same row. Equal to
+    uuid.uuid5(_NAMESPACE, name), formatted directly (5x faster: an import makes ~6 per row)."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+_term_id = functools.cache(term_id)
+
+
+def existing_hashes(conn: Connection, source: str, source_ids: list[str]) -> dict[str, str | None]:
+    rows = conn.execute(
+        "SELECT source_id, import_hash FROM service WHERE source = %s AND source_id = ANY(%s)",
+        [source, source_ids],
+    ).fetchall()
+    return {r["source_id"]: r["import_hash"] for r in rows}
+
+
+def _steps() -> list[str]:
+    """import_apply.sql, one statement per `-- step:` marker."""
+    parts = re.split(r"^-- step: .*$", query("import_apply"), flags=re.MULTILINE)
+    return [p.strip() for p in parts[1:] if p.strip()]
+
+
+def counties_of_points(conn: Connection, lons: list[float], lats: list[float]) -> list[str | None]:
+    """The county FIPS containing each point (the overlay), computed with one vectorised STRtree
+    query over the counties in the points' bounding box: for 100,000 points this takes well under
+    a second, where the row-by-row SQL join took over a minute. None where no county contains it."""
+    if not lons:
+        return []
+    x, y = np.asarray(lons, float), np.asarray(lats, float)
+    rows = conn.execute(
+        """SELECT code, ST_AsBinary(geom) AS wkb FROM region
+           WHERE kind = 'county' AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)""",
+        [float(x.min()), float(y.min()), float(x.max()), float(y.max())],
+    ).fetchall()
+    result: list[str | None] = [None] * len(lons)
+    if not rows:
+        return result
+    codes = [r["code"] for r in rows]
+    tree = shapely.STRtree(shapely.from_wkb([r["wkb"] for r in rows]))
+    point_idx, county_idx = tree.query(shapely.points(x, y), predicate="intersects")
+    for p, c in zip(point_idx.tolist(), county_idx.tolist(), strict=True):
+        if result[p] is None:
+            result[p] = codes[c]
+    return result
+
+
+def write_records(conn: Connection, source: str, run_id: int, records: list[Record]) -> None:
+    """Insert or update the given (new or changed) records and everything hanging off them."""
+    conn.execute(query("import_stage_tables"))
+    services: list[tuple] = []
+    locations: list[tuple] = []
+    phones: list[tuple] = []
+    schedules: list[tuple] = []
+    languages: list[tuple] = []
+    attributes: list[tuple] = []
+    stages: list[tuple] = []
+    areas: list[tuple] = []
+    located: list[int] = []  # indexes into `locations` of rows with a point
+    for r in records:
+        sid = record_id(source, "service", r.source_id)
+        org = record_id(source, "organization", r.organization_id)
+        services.append((sid, r.source_id, r.fingerprint(), org, r.organization_id, r.organization, r.name,
+                         r.description, r.url, r.email, r.capacity, r.confidential, r.status))
+        tz = None
+        for p in r.places:
+            if p.has_point:
+                located.append(len(locations))
+            loc = record_id(source, "location", p.source_id)
+            tz = tz or zip_timezone(p.postal_code)
+            locations.append((loc, sid, p.source_id, record_id(source, "sal", f"{r.source_id}\x1f{p.source_id}"),
+                              p.name, p.latitude, p.longitude, p.precision, p.geocode_source, p.confidential,
+                              record_id(source, "address", p.source_id), p.address_1, p.city, p.state,
+                              p.postal_code, None))
+        for i, ph in enumerate(r.phones):
+            phones.append((f"{sid}:phone:{i:04d}", sid, ph.number, ph.extension, ph.type))
+        for i, h in enumerate(r.hours):
+            schedules.append((f"{sid}:schedule:{i:04d}", sid, h.byday, h.opens_at, h.closes_at, tz))
+        for i, lang in enumerate(r.languages):
+            code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
+            languages.append((f"{sid}:language:{i:04d}", sid, code, lang))
+        for code in r.categories:
+            attributes.append((f"{sid}:category:{code}", sid, _term_id(code)))
+        stages.extend((sid, s) for s in r.stages)
+        for i, a in enumerate(r.areas):
+            geom = shapely.from_geojson(a.extent) if a.extent else None
+            area_id = a.source_id or f"{r.source_id}#{i}"
+            areas.append((record_id(source, "service_area", area_id), sid, area_id, a.name, a.description,
+                          a.extent, a.extent_type, shapely.to_wkb(geom) if geom is not None else None))
+    counties = counties_of_points(conn, [locations[i][6] for i in located], [locations[i][5] for i in located])
+    for i, county in zip(located, counties, strict=True):
+        locations[i] = (*locations[i][:-1], county)
+    copy_rows(conn, "import_service", ["service_id", "source_id", "import_hash", "organization_id",
+                                       "org_source_id", "org_name", "name", "description", "url", "email",
+                                       "capacity", "confidential", "status"], services)
+    copy_rows(conn, "import_location", ["location_id", "service_id", "source_id", "sal_id", "name",
+                                        "latitude", "longitude", "precision", "geocode_source",
+                                        "confidential", "address_id", "address_1", "city", "state",
+                                        "postal_code", "county_fips"], locations)
+    copy_rows(conn, "import_phone", ["id", "service_id", "number", "extension", "type"], phones)
+    copy_rows(conn, "import_schedule", ["id", "service_id", "byday", "opens_at", "closes_at", "tz_name"],
+              schedules)
+    copy_rows(conn, "import_language", ["id", "service_id", "code", "name"], languages)
+    copy_rows(conn, "import_attribute", ["id", "service_id", "term_id"], attributes)
+    copy_rows(conn, "import_stage", ["service_id", "stage_code"], stages)
+    copy_rows(conn, "import_area", ["id", "service_id", "source_id", "name", "description", "extent", "extent_type", "wkb"],
+              areas)
+    conn.execute("ANALYZE import_service; ANALYZE import_location")
+    for statement in _steps():
+        conn.execute(statement, {"source": source, "run_id": run_id})
+    # The overlay's second half: a point just off every county (a river, a shore) takes the nearest.
+    conn.execute(query("assign_location_county_nearest"), {"source": source})

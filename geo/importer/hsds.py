@@ -1,0 +1,435 @@
+"""HSDS 3: CSV packages (a folder or a .zip of organizations.csv, services.csv, …) and JSON (a list
+of service objects as the HSDS API returns them, or NDJSON). Both are read into HSDS tables first,
+then into records, so one set of rules checks them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import shapely
+
+from geo.errors import BadRequest, RowError
+from geo.importer.records import (
+    DAY_CODES,
+    FieldProblem,
+    Hours,
+    Place,
+    Record,
+    ServiceArea,
+    check_coordinates,
+    parse_coordinate,
+    parse_phone,
+)
+from geo.importer.sheet import decode
+from geo.importer.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from geo.importer.run import Loaded
+
+FILES = ("organizations", "services", "locations", "service_at_location", "addresses", "phones",
+         "schedules", "languages", "taxonomy_terms", "attributes", "service_areas")
+REQUIRED_FILES = ("services",)
+STAGE_TAXONOMY = "upstream-atlas-stages"
+FLAG_TAXONOMY = "upstream-atlas-flags"
+CONFIDENTIAL_CODE = "confidential"
+REJECT_COLUMN = "reject_reason"
+
+
+@dataclass
+class Row:
+    file: str
+    line: int
+    data: dict[str, str]
+
+    def get(self, key: str) -> str:
+        value = self.data.get(key)
+        return "" if value is None else str(value).strip()
+
+
+@dataclass
+class Tables:
+    """An HSDS dataset as its tables, every row knowing the file and line it came from."""
+
+    rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)
+
+    def by(self, table: str, key: str) -> dict[str, list[Row]]:
+        index: dict[str, list[Row]] = defaultdict(list)
+        for r in self.rows.get(table, []):
+            index[r.get(key)].append(r)
+        return index
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _package_files(path: Path) -> Iterator[tuple[str, bytes]]:
+    if path.is_dir():
+        for f in sorted(path.glob("*.csv")):
+            yield f.name, f.read_bytes()
+        return
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(z.namelist()):
+            if name.lower().endswith(".csv") and not name.startswith("__MACOSX"):
+                yield Path(name).name, z.read(name)
+
+
+def read_package(path: Path) -> Tables:
+    tables = Tables()
+    for name, data in _package_files(path):
+        table = name.removesuffix(".csv").lower()
+        if table not in FILES:
+            continue
+        text, encoding = decode(data)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        headers = [h.strip() for h in next(reader, [])]
+        tables.headers[table], tables.encodings[table] = headers, encoding
+        previous = reader.line_num
+        for cells in reader:
+            start, previous = previous + 1, reader.line_num
+            if any(c.strip() for c in cells):
+                tables.rows[table].append(Row(name, start, dict(zip(headers, cells, strict=False))))
+    missing = [f"{t}.csv" for t in REQUIRED_FILES if t not in tables.headers]
+    if missing:
+        raise BadRequest(f"{path.name}: not an HSDS package: {', '.join(missing)} is missing")
+    return tables
+
+
+def _service_objects(path: Path) -> list[tuple[int, dict]]:
+    text, _ = decode(path.read_bytes())
+    stripped = text.lstrip()
+    if path.suffix.lower() in (".ndjson", ".jsonl") or (stripped and not stripped.startswith("[")
+                                                        and "\n{" in stripped):
+        items = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append((n, json.loads(line)))
+                except json.JSONDecodeError as e:
+                    raise BadRequest(f"{path.name}:{n}: not JSON: {e.msg}") from None
+        return items
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadRequest(f"{path.name}:{e.lineno}: not JSON: {e.msg}") from None
+    if isinstance(data, dict):
+        data = data.get("contents") or data.get("items") or [data]
+    if not isinstance(data, list):
+        raise BadRequest(f"{path.name}: expected a list of HSDS service objects")
+    return list(enumerate(data, start=1))
+
+
+def flatten_services(path: Path, items: list[tuple[int, dict]]) -> Tables:
+    """Nested HSDS service objects → HSDS tables (the same shape a CSV package has)."""
+    tables = Tables()
+    name = path.name
+
+    def add(table: str, line: int, obj: dict, **links: str | None) -> None:
+        flat = {k: v for k, v in obj.items() if not isinstance(v, list | dict)}
+        flat.update({k: v for k, v in links.items() if v is not None})
+        tables.rows[table].append(Row(name, line, {k: "" if v is None else str(v) for k, v in flat.items()}))
+
+    for line, svc in items:
+        if not isinstance(svc, dict):
+            raise BadRequest(f"{name}:{line}: expected an HSDS service object")
+        sid = str(svc.get("id") or "")
+        org = svc.get("organization") or {}
+        add("services", line, svc, organization_id=str(svc.get("organization_id") or org.get("id") or ""))
+        if org:
+            add("organizations", line, org)
+        for ph in svc.get("phones") or []:
+            add("phones", line, ph, service_id=sid)
+        for sch in svc.get("schedules") or []:
+            add("schedules", line, sch, service_id=sid)
+        for lang in svc.get("languages") or []:
+            add("languages", line, lang, service_id=sid)
+        for area in svc.get("service_areas") or []:
+            extent = area.get("extent")
+            area = {**area, "extent": json.dumps(extent) if isinstance(extent, dict) else extent}
+            add("service_areas", line, area, service_id=sid)
+        for att in svc.get("attributes") or []:
+            term = att.get("taxonomy_term") or {}
+            if term:
+                add("taxonomy_terms", line, term)
+            add("attributes", line, att, link_id=att.get("link_id") or sid,
+                link_entity=att.get("link_entity") or "service",
+                taxonomy_term_id=att.get("taxonomy_term_id") or term.get("id"))
+        for sal in svc.get("service_at_locations") or []:
+            loc = sal.get("location") or {}
+            lid = str(sal.get("location_id") or loc.get("id") or "")
+            add("service_at_location", line, sal, service_id=sid, location_id=lid)
+            if loc:
+                add("locations", line, loc)
+                for adr in loc.get("addresses") or []:
+                    add("addresses", line, adr, location_id=lid)
+    return tables
+
+
+# --- tables → records -----------------------------------------------------------------------
+
+def _hhmm(value: str) -> str:
+    h, _, rest = value.partition(":")
+    return f"{int(h):02d}:{int(rest.partition(':')[0] or 0):02d}"
+
+
+def _make_valid_area(extent: str) -> tuple[str | None, str | None, str | None]:
+    """(GeoJSON of a valid polygonal area, note when it had to be repaired, reason when unusable)."""
+    try:
+        geom = shapely.from_geojson(extent)
+    except Exception:  # noqa: BLE001 - shapely raises GEOSException for any malformed GeoJSON
+        return None, None, "is not GeoJSON geometry"
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None, None, f"is a {geom.geom_type}, not a Polygon or MultiPolygon"
+    note = None
+    if not geom.is_valid:
+        why = shapely.is_valid_reason(geom)
+        fixed = shapely.make_valid(geom)
+        polys = [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(polys) if polys else None
+        if fixed is None or fixed.is_empty or fixed.area == 0:
+            return None, None, f"is an invalid polygon that cannot be repaired ({why})"
+        geom, note = fixed, f"invalid polygon ({why}) was made valid"
+    if geom.geom_type == "Polygon":
+        geom = shapely.MultiPolygon([geom])
+    if not -180 <= geom.bounds[0] <= geom.bounds[2] <= 180 or not -90 <= geom.bounds[1] <= geom.bounds[3] <= 90:
+        return None, None, "has coordinates outside longitude/latitude range (expected WGS 84)"
+    return shapely.to_geojson(geom), note, None
+
+
+def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> list[Record]:
+    orgs = {r.get("id"): r for r in tables.rows.get("organizations", [])}
+    locations = {r.get("id"): r for r in tables.rows.get("locations", [])}
+    terms = {r.get("id"): r for r in tables.rows.get("taxonomy_terms", [])}
+    sal_by_service = tables.by("service_at_location", "service_id")
+    addresses = tables.by("addresses", "location_id")
+    phones = tables.by("phones", "service_id")
+    schedules = tables.by("schedules", "service_id")
+    languages = tables.by("languages", "service_id")
+    attributes = tables.by("attributes", "link_id")
+    areas = tables.by("service_areas", "service_id")
+    seen: dict[str, Row] = {}
+    ignored_terms: set[str] = set()
+    records = []
+    for row in tables.rows.get("services", []):
+        sid, org_id = row.get("id"), row.get("organization_id")
+        org = orgs.get(org_id)
+        record = Record(row.file, row.line, sid, row.get("name"),
+                        org.get("name") if org else "", org_id, raw=row)
+        record.description = row.get("description") or None
+        record.url = row.get("url") or None
+        record.email = row.get("email") or None
+        record.status = row.get("status") or "active"
+        if not sid:
+            record.reject("id", "is required and empty")
+        elif sid in seen:
+            record.reject("id", f"duplicate id {sid!r} (first on {seen[sid].file} line {seen[sid].line})")
+        else:
+            seen[sid] = row
+        if not record.name:
+            record.reject("name", "is required and empty")
+        if not org_id:
+            record.reject("organization_id", "is required and empty")
+        elif org is None:
+            record.reject("organization_id", f"no organization with id {org_id!r}")
+        elif not record.organization:
+            record.errors.append(RowError(org.file, org.line, "name", "is required and empty"))
+        if record.status not in ("active", "inactive", "defunct", "temporarily closed"):
+            record.reject("status", f"{record.status!r} is not active, inactive, defunct or temporarily closed")
+        for att in attributes.get(sid, []):
+            if att.get("link_entity") not in ("", "service"):
+                continue
+            term = terms.get(att.get("taxonomy_term_id"))
+            if term is None:
+                record.errors.append(RowError(att.file, att.line, "taxonomy_term_id",
+                                              f"no taxonomy term with id {att.get('taxonomy_term_id')!r}"))
+                continue
+            taxonomy = term.get("taxonomy")
+            word = term.get("code") or term.get("name")
+            if taxonomy == FLAG_TAXONOMY and term.get("code") == CONFIDENTIAL_CODE:
+                record.confidential = True
+            elif taxonomy == STAGE_TAXONOMY:
+                code = vocab.stage(word) or vocab.stage(term.get("name"))
+                if code is None:
+                    record.errors.append(RowError(term.file, term.line, "code", f"unknown stage {word!r}"))
+                elif code not in record.stages:
+                    record.stages.append(code)
+            elif taxonomy in ("", "upstream-atlas") or vocab.category(word) or vocab.category(term.get("name")):
+                code = vocab.category(word) or vocab.category(term.get("name"))
+                if code is None:
+                    record.errors.append(RowError(term.file, term.line, "code", f"unknown category {word!r}"))
+                elif code not in record.categories:
+                    record.categories.append(code)
+            else:
+                ignored_terms.add(f"{taxonomy}:{word}")
+        for ph in phones.get(sid, []):
+            try:
+                phone = parse_phone(ph.get("number"))
+            except FieldProblem as p:
+                record.errors.append(RowError(ph.file, ph.line, "number", p.reason))
+                continue
+            phone.extension = ph.get("extension") or phone.extension
+            phone.type = ph.get("type") or None
+            record.phones.append(phone)
+        for sch in schedules.get(sid, []):
+            byday = ",".join(d.strip().upper() for d in sch.get("byday").split(",") if d.strip())
+            if sch.get("freq").upper() not in ("", "WEEKLY") or not byday or not sch.get("opens_at"):
+                continue  # monthly rules and free-text schedules are kept out of opening hours
+            bad = [d for d in byday.split(",") if d not in DAY_CODES]
+            try:
+                if bad:
+                    raise FieldProblem("byday", f"{bad[0]!r} is not a day (MO TU WE TH FR SA SU)")
+                record.hours.append(Hours(byday, _hhmm(sch.get("opens_at")), _hhmm(sch.get("closes_at") or "23:59")))
+            except (ValueError, FieldProblem) as e:
+                why = e.reason if isinstance(e, FieldProblem) else "opens_at/closes_at are not times (HH:MM)"
+                record.errors.append(RowError(sch.file, sch.line, "byday" if bad else "opens_at", why))
+        record.languages = list(dict.fromkeys(
+            lang.get("name") or lang.get("code") for lang in languages.get(sid, [])
+            if lang.get("name") or lang.get("code")))
+        for sal in sal_by_service.get(sid, []):
+            loc = locations.get(sal.get("location_id"))
+            if loc is None:
+                record.errors.append(RowError(sal.file, sal.line, "location_id",
+                                              f"no location with id {sal.get('location_id')!r}"))
+                continue
+            record.places.append(_place(record, loc, addresses.get(loc.get("id"), []), vocab))
+        for area in areas.get(sid, []):
+            extent: str | None = None
+            note: str | None = None
+            reason: str | None = None
+            if area.get("extent") and area.get("extent_type").lower() in ("", "geojson"):
+                extent, note, reason = _make_valid_area(area.get("extent"))
+            if reason:
+                record.errors.append(RowError(area.file, area.line, "extent", reason))
+                continue
+            if note:
+                notes.append(f"{area.file}:{area.line}: extent: {note}")
+            record.areas.append(ServiceArea(area.get("id"), area.get("name") or None, extent or None,
+                                            "geojson" if extent else (area.get("extent_type") or None),
+                                            area.get("description") or None))
+        record.import_hash = None
+        records.append(record)
+    if ignored_terms:
+        notes.append(f"ignored {len(ignored_terms)} taxonomy terms outside the Upstream Atlas taxonomy: "
+                     + ", ".join(sorted(ignored_terms)[:5]) + (" …" if len(ignored_terms) > 5 else ""))
+    return records
+
+
+def _place(record: Record, loc: Row, addresses: list[Row], vocab: Vocabulary) -> Place:
+    physical = [a for a in addresses if a.get("address_type") in ("", "physical")] or addresses
+    adr = physical[0] if physical else None
+    place = Place(loc.get("id"), name=loc.get("name") or None, confidential=record.confidential,
+                  origin=(loc.file, loc.line))
+    if adr is not None:
+        place.address_1 = adr.get("address_1") or None
+        place.city = adr.get("city") or None
+        place.postal_code = adr.get("postal_code")[:5] or None
+        if adr.get("state_province"):
+            place.state = vocab.state(adr.get("state_province"))
+            if place.state is None:
+                record.errors.append(RowError(adr.file, adr.line, "state_province",
+                                              f"unknown state {adr.get('state_province')!r}"))
+    try:
+        lat = parse_coordinate("latitude", loc.get("latitude"))
+        lon = parse_coordinate("longitude", loc.get("longitude"))
+        check_coordinates(lat, lon)
+    except FieldProblem as p:
+        record.errors.append(RowError(loc.file, loc.line, p.field_name, p.reason))
+        return place
+    if lat is not None and lon is not None:
+        place.latitude, place.longitude = lat, lon
+        place.precision, place.geocode_source = "rooftop", "source"
+    return place
+
+
+# --- loaders and rejects ----------------------------------------------------------------------
+
+def load_package(path: Path, vocab: Vocabulary) -> Loaded:
+    from geo.importer.run import Loaded
+
+    tables = read_package(path)
+    notes: list[str] = []
+    records = records_from_tables(tables, vocab, notes)
+    return Loaded("hsds csv package", records, lambda rejected: write_package_rejects(path, tables, rejected),
+                  notes)
+
+
+def load_json(path: Path, vocab: Vocabulary) -> Loaded:
+    from geo.importer.run import Loaded
+
+    items = _service_objects(path)
+    tables = flatten_services(path, items)
+    notes: list[str] = []
+    records = records_from_tables(tables, vocab, notes)
+    by_line = dict(items)
+    for r in records:
+        r.raw = by_line.get(r.line)
+    return Loaded("hsds json", records, lambda rejected: write_json_rejects(path, rejected), notes)
+
+
+def _reason(record: Record) -> str:
+    return "; ".join(f"{e.file}:{e.line}: {e.field}: {e.reason}" for e in record.errors)
+
+
+def write_json_rejects(path: Path, rejected: list[Record]) -> Path:
+    """Rejected service objects as given, each with a `reject_reason`, in the input's JSON flavour."""
+    ndjson = path.suffix.lower() in (".ndjson", ".jsonl")
+    out = path.with_name(f"{path.stem}.rejects{path.suffix}")
+    objects = [{**(r.raw if isinstance(r.raw, dict) else {}), REJECT_COLUMN: _reason(r)} for r in rejected]
+    if ndjson:
+        out.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects), encoding="utf-8")
+    else:
+        out.write_text(json.dumps(objects, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out
+
+
+def write_package_rejects(path: Path, tables: Tables, rejected: list[Record]) -> Path:
+    """A package (folder, or .zip like the input) with only the rejected services and what they
+    link to; services.csv says why in a `reject_reason` column."""
+    service_ids = {r.source_id for r in rejected}
+    reasons = {r.source_id: _reason(r) for r in rejected}
+    sals = [s for s in tables.rows.get("service_at_location", []) if s.get("service_id") in service_ids]
+    location_ids = {s.get("location_id") for s in sals}
+    org_ids = {r.organization_id for r in rejected}
+    keep = {
+        "services": lambda row: row.get("id") in service_ids,
+        "organizations": lambda row: row.get("id") in org_ids,
+        "service_at_location": lambda row: row.get("service_id") in service_ids,
+        "locations": lambda row: row.get("id") in location_ids,
+        "addresses": lambda row: row.get("location_id") in location_ids,
+        "phones": lambda row: row.get("service_id") in service_ids or row.get("location_id") in location_ids,
+        "schedules": lambda row: row.get("service_id") in service_ids,
+        "languages": lambda row: row.get("service_id") in service_ids,
+        "attributes": lambda row: row.get("link_id") in service_ids,
+        "service_areas": lambda row: row.get("service_id") in service_ids,
+        "taxonomy_terms": lambda row: True,
+    }
+    files: dict[str, str] = {}
+    for table, headers in tables.headers.items():
+        body = io.StringIO()
+        writer = csv.writer(body)
+        extra = [REJECT_COLUMN] if table == "services" else []
+        writer.writerow([*headers, *extra])
+        for row in tables.rows.get(table, []):
+            if keep[table](row):
+                writer.writerow([row.data.get(h, "") for h in headers]
+                                + ([reasons.get(row.get("id"), "")] if extra else []))
+        files[f"{table}.csv"] = body.getvalue()
+    if path.is_dir():
+        out = path.with_name(f"{path.name}.rejects")
+        out.mkdir(exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+        return out
+    out = path.with_name(f"{path.stem}.rejects.zip")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out

@@ -1,0 +1,163 @@
+"""HSDS 3 imports (CSV package as folder or .zip, JSON, NDJSON) and the round trip back out."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from geo.importer import ImportOptions, import_path
+from geo.importer.export import export, read_records
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PACKAGE = FIXTURES / "hsds_package"
+PACKAGE_REASONS = {
+    ("phones.csv", 3, "number", "'555-1234' is not a valid phone number"),
+    ("service_areas.csv", 4, "extent", "is a LineString, not a Polygon or MultiPolygon"),
+    ("services.csv", 8, "organization_id", "no organization with id 'org-9'"),
+    ("taxonomy_terms.csv", 4, "code", "unknown category 'underwater-basket-weaving'"),
+    ("locations.csv", 5, "latitude", "(38.95, -92.33) is outside MA, the state in the address"),
+}
+
+
+@pytest.fixture
+def db(conn):
+    conn.execute("SELECT 1")  # a transaction is open: imports nest in a savepoint, rolled back
+    return conn
+
+
+def _package(tmp_path: Path) -> Path:
+    target = tmp_path / "directory"
+    shutil.copytree(PACKAGE, target)
+    return target
+
+
+def _zip(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w") as z:
+        for f in sorted(folder.glob("*.csv")):
+            z.write(f, f.name)
+    return target
+
+
+def test_hsds_package_reports_each_bad_row_at_its_own_file_and_line_and_keeps_the_rest(db, tmp_path):
+    report = import_path(db, _package(tmp_path))
+    assert {(e.file, e.line, e.field, e.reason) for e in report.errors} == PACKAGE_REASONS
+    assert (report.read, report.inserted, report.rejected) == (8, 3, 5)
+    assert [r.source_id for r in read_records(db, source="directory")] == ["svc-1", "svc-2", "svc-3"]
+    assert "service_areas.csv:3: extent: invalid polygon (Self-intersection[-92.3 38.95]) was made valid" in report.notes
+    assert "ignored 1 taxonomy terms outside the Upstream Atlas taxonomy: AIRS:BD-1800" in report.notes
+
+
+def test_hsds_details_land_in_the_schema(db, tmp_path):
+    import_path(db, _package(tmp_path))
+    svc1, svc2, svc3 = read_records(db, source="directory")
+    assert svc1.description == "Help for families,\nwalk-ins welcome"
+    assert svc1.categories == ["family-resource-center"] and svc2.stages == ["court"]
+    assert [p.number for p in svc1.phones] == ["(573) 882-1234"]
+    assert svc1.languages == ["Spanish"] and svc1.hours[0].byday == "MO,TU,WE,TH,FR"
+    # One location shared by two services is one row; the annex without coordinates is geocoded.
+    assert [(p.source_id, p.precision) for p in svc2.places] == [("loc-1", "rooftop"), ("loc-3", "zip")]
+    n = db.execute("SELECT count(*) AS n FROM location WHERE source = 'directory' AND source_id = 'loc-1'")
+    assert n.fetchone()["n"] == 1
+    assert svc3.places[0].state == "MA"
+
+
+def test_service_areas_are_made_valid_and_linked_to_the_regions_they_cover(db, tmp_path):
+    import_path(db, _package(tmp_path))
+    rows = db.execute(
+        """SELECT sa.source_id, ST_IsValid(sa.geom) AS valid, array_agg(r.kind || ':' || r.code ORDER BY r.kind, r.code) AS regions
+           FROM service_area sa JOIN service s ON s.id = sa.service_id
+           LEFT JOIN service_area_region x ON x.service_area_id = sa.id LEFT JOIN region r ON r.id = x.region_id
+           WHERE s.source = 'directory' GROUP BY sa.source_id, sa.geom ORDER BY 1"""
+    ).fetchall()
+    assert [r["source_id"] for r in rows] == ["area-1", "area-2"]
+    assert all(r["valid"] for r in rows)
+    around_columbia = rows[0]["regions"]
+    assert "county:29019" in around_columbia and "state:29" in around_columbia  # Boone County, Missouri
+    assert any(code.startswith("circuit:") for code in around_columbia)
+    assert not any(code.startswith("state:25") for code in around_columbia)
+
+
+def test_hsds_zip_imports_like_the_folder_and_its_rejects_are_a_zip(db, tmp_path):
+    path = _zip(PACKAGE, tmp_path / "directory.zip")
+    report = import_path(db, path)
+    assert {(e.file, e.line, e.field, e.reason) for e in report.errors} == PACKAGE_REASONS
+    assert report.rejects_file == tmp_path / "directory.rejects.zip"
+    with zipfile.ZipFile(report.rejects_file) as z:
+        services = list(csv.DictReader(z.read("services.csv").decode().splitlines()))
+        phones = list(csv.DictReader(z.read("phones.csv").decode().splitlines()))
+    assert sorted(s["id"] for s in services) == ["svc-4", "svc-5", "svc-6", "svc-7", "svc-8"]
+    assert [p["id"] for p in phones] == ["ph-2"]
+    broken = next(s for s in services if s["id"] == "svc-4")
+    assert broken["reject_reason"] == "phones.csv:3: number: '555-1234' is not a valid phone number"
+
+
+def test_hsds_json_and_ndjson_service_objects_import_the_same_records(db, tmp_path):
+    import_path(db, _package(tmp_path), ImportOptions(source="from-csv"))
+    expected = read_records(db, source="from-csv")
+    objects = [_service_object(r) for r in expected]
+    (tmp_path / "services.json").write_text(json.dumps(objects))
+    (tmp_path / "services.ndjson").write_text("".join(json.dumps(o) + "\n" for o in objects))
+    for name in ("services.json", "services.ndjson"):
+        report = import_path(db, tmp_path / name, ImportOptions(source=name))
+        assert (report.inserted, report.rejected) == (3, 0), report.errors
+        assert read_records(db, source=name) == expected
+
+
+def test_json_service_with_a_bad_phone_is_reported_at_its_ndjson_line(db, tmp_path):
+    good = {"id": "j-1", "name": "Pantry", "organization": {"id": "o", "name": "Org"},
+            "phones": [{"number": "573-882-1234"}]}
+    bad = {**good, "id": "j-2", "phones": [{"number": "not a phone"}]}
+    path = tmp_path / "feed.ndjson"
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n")
+    report = import_path(db, path)
+    assert [(e.file, e.line, e.field, e.reason) for e in report.errors] == [
+        ("feed.ndjson", 3, "number", "'not a phone' is not a phone number")]
+    assert report.inserted == 1
+    rejected = [json.loads(line) for line in (tmp_path / "feed.rejects.ndjson").read_text().splitlines()]
+    assert rejected[0]["id"] == "j-2" and "not a phone number" in rejected[0]["reject_reason"]
+
+
+def _service_object(r) -> dict:
+    """A record as an HSDS API service object (nested), to feed the JSON reader."""
+    return {
+        "id": r.source_id, "name": r.name, "description": r.description, "url": r.url, "email": r.email,
+        "status": r.status,
+        "organization": {"id": r.organization_id, "name": r.organization},
+        "phones": [{"id": f"{r.source_id}-p{i}", "number": p.number, "extension": p.extension, "type": p.type}
+                   for i, p in enumerate(r.phones)],
+        "schedules": [{"freq": "WEEKLY", "byday": h.byday, "opens_at": h.opens_at, "closes_at": h.closes_at}
+                      for h in r.hours],
+        "languages": [{"name": lang} for lang in r.languages],
+        "attributes": [{"taxonomy_term": {"id": f"t-{c}", "code": c, "taxonomy": "upstream-atlas"}} for c in r.categories]
+                      + [{"taxonomy_term": {"id": f"s-{c}", "code": c, "taxonomy": "upstream-atlas-stages"}}
+                         for c in r.stages],
+        "service_areas": [{"id": a.source_id, "name": a.name, "extent": json.loads(a.extent), "extent_type": "geojson"}
+                          for a in r.areas],
+        "service_at_locations": [{"location": {
+            "id": p.source_id, "name": p.name,
+            "latitude": p.latitude if p.geocode_source == "source" else None,
+            "longitude": p.longitude if p.geocode_source == "source" else None,
+            "addresses": [{"address_1": p.address_1, "city": p.city, "state_province": p.state,
+                           "postal_code": p.postal_code, "country": "US"}]}} for p in r.places],
+    }
+
+
+def test_round_trip_hsds_to_database_to_hsds_is_identical(db, tmp_path):
+    import_path(db, _package(tmp_path), ImportOptions(source="rt-a"))
+    first = tmp_path / "export-a"
+    assert export(db, "hsds", first, source="rt-a") == 3
+    report = import_path(db, first, ImportOptions(source="rt-b"))
+    assert (report.inserted, report.rejected) == (3, 0), report.errors
+    assert read_records(db, source="rt-b") == read_records(db, source="rt-a")
+    second = tmp_path / "export-b"
+    export(db, "hsds", second, source="rt-b")
+    for f in sorted(first.glob("*.csv")):
+        assert (second / f.name).read_text() == f.read_text(), f.name
+    # And importing the export into the source it came from changes nothing.
+    again = import_path(db, first, ImportOptions(source="rt-a"))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
