@@ -5,6 +5,7 @@ puts one marker per service into the page."""
 from __future__ import annotations
 
 import html
+import json
 import shutil
 import statistics
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from bench.maps.load_bench_db import EMBED_CIRCUIT
 from bench.maps.servers import OUT, ROOT, atlas_server, static_server
 from geo.db import connect
 from geo.scope import Scope, scope_info
-from geo.services import service_points_geojson
+from geo.service_map import service_map_geojson_text
 from geo.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +36,7 @@ def folium_marker_page(settings: Settings) -> tuple[str, int]:
     jQuery from a CDN, which this machine cannot reach), Leaflet served locally."""
     with connect(settings) as conn:
         info = scope_info(conn, Scope("circuit", EMBED_CIRCUIT))
-        services = service_points_geojson(conn, county_fips=info.county_fips)["features"]
+        services = json.loads(service_map_geojson_text(conn, county_fips=info.county_fips))["features"]
     m = folium.Map(tiles=None, prefer_canvas=True)
     m.default_js = [("leaflet", "static/vendor/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", "static/vendor/leaflet/leaflet.css")]
