@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from geo.db import Connection, query
-from geo.desert_results import desert_results_exist
+from geo.deserts.results import desert_results_exist
 from geo.errors import BadRequest, NotFound
 from geo.service_map import ensure_service_points_fresh
 

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from geo.db import Connection
-from geo.desert_results import (
+from geo.deserts.results import (
     NO_RESULTS_NOTE,
-    desert_cells_geojson,
+    desert_cells,
     desert_results_exist,
     desert_rollups_geojson,
+    region_of_scope,
 )
-from geo.errors import BadRequest
+from geo.errors import BadRequest, NotFound
 from geo.scope import Scope
 from layers.classes import classify, legend_json
 
@@ -90,16 +91,22 @@ def _empty(title: str, note: str = NO_RESULTS_NOTE) -> dict:
 
 def desert_cells_layer(
     conn: Connection, scope: Scope, *, category: str | None, stage: str | None, measure: str | None,
-    scheme: str = "Quantiles",
+    scheme: str = "Quantiles", max_cells: int = 40_000,
 ) -> dict:
-    """Desert cells coloured by the measure's per-cell value."""
+    """Desert cells coloured by the measure's per-cell value, from the run the deserts API would
+    pick for the scope (the newest covering one with at most `max_cells` cells there)."""
     m = get_measure(measure)
     title = f"Desert cells — {m.title}"
     if not desert_results_exist(conn):
         return _empty(title)
     if category is None:
         return _empty(title, CHOOSE_CATEGORY)
-    cells = desert_cells_geojson(conn, scope, category=category, stage=stage)
+    try:
+        cells = desert_cells(conn, region_of_scope(scope), category, stage=stage, max_cells=max_cells)
+    except NotFound:  # no run covers the scope for this category and stage
+        return _empty(title)
+    except BadRequest as too_many:  # every covering run has more cells than a map can carry
+        return _empty(title, str(too_many))
     if not cells["features"]:
         return _empty(title)
     return classed(cells, prop=m.cell_property, title=title, measure=m, scheme=scheme)

@@ -12,7 +12,7 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from geo.desert_results import NO_RESULTS_NOTE, desert_results_exist
+from geo.deserts.results import NO_RESULTS_NOTE, desert_results_exist
 from geo.errors import BadRequest
 from geo.regions import court_kind_for_state
 from geo.scope import Scope, map_choices, scope_choices, scope_info

@@ -6,7 +6,7 @@
 - `model`: the per-cell measures of one category: distance, urban/rural threshold, coverage, access.
 - `runs`: computing a region's run and storing its cells and rollups (per county, circuit/division
   and region, per landscape stage: the gap matrix); `recompute_for_region` after services change.
-- `results`: reading stored runs for the API (cells as GeoJSON, gap matrix, rollups).
+- `results`: reading stored runs for the API and the map layers (cells as GeoJSON, gap matrix, rollups).
 
 Confidential services count toward coverage and capacity, but their points are generalised inside
 the database (to the centre of a 5 km square) before any computation sees them, and no output

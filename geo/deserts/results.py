@@ -1,5 +1,6 @@
 """Reading stored desert runs: cells as GeoJSON, the gap matrix of a region, rollups by kind.
 
+One way to choose the run a region's cells come from serves the API and the map layers alike.
 Only stored results are read here; nothing reads or returns a service point.
 """
 
@@ -11,7 +12,11 @@ from psycopg.types.json import Jsonb
 from geo.db import Connection, query
 from geo.deserts.runs import RegionRef, region_counties, stage_codes
 from geo.errors import BadRequest, NotFound
+from geo.scope import Scope
 
+DESERT_TABLES = ("desert_run", "desert_cell", "desert_rollup")
+NO_RESULTS_NOTE = "no desert results computed yet — run atlas deserts compute"
+EMPTY: dict = {"type": "FeatureCollection", "features": []}
 MEASURES = ("distance_m", "covered", "access_2sfca", "access_e2sfca", "population", "urban", "threshold_m")
 ROLLUP_KINDS = ("county", "circuit", "division", "state")
 
@@ -35,13 +40,28 @@ def covering_runs(conn: Connection, region: RegionRef, category: str, *, stage: 
     return [dict(r) for r in runs], counties
 
 
-def desert_cells_geojson(
-    conn: Connection, region: RegionRef, category: str, *, measure: str = "distance_m",
-    stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
-) -> str:
-    """The cells of `region` for `category` as GeoJSON text, `value` = `measure`, with the run's
-    summary under "run". Without a resolution: the newest covering run with at most `max_cells`
-    cells there, so a state-wide map gets a coarser run when one was computed."""
+def desert_results_exist(conn: Connection) -> bool:
+    """True once any desert run has finished (checking first, with to_regclass, that the engine's
+    tables are there at all: no error, no lock)."""
+    row = conn.execute(
+        "SELECT bool_and(to_regclass(t) IS NOT NULL) AS ok FROM unnest(%s::text[]) t", [list(DESERT_TABLES)]
+    ).fetchone()
+    if not (row and row["ok"]):
+        return False
+    return conn.execute("SELECT 1 FROM desert_run WHERE finished_at IS NOT NULL LIMIT 1").fetchone() is not None
+
+
+def region_of_scope(scope: Scope) -> RegionRef:
+    """The engine's name for a map's scope: both name a state by its FIPS code."""
+    return RegionRef(scope.kind, scope.code)
+
+
+def _cells_statement(
+    conn: Connection, region: RegionRef, category: str, *, measure: str, stage: str | None,
+    resolution: int | None, max_cells: int,
+) -> tuple[sql.Composed, dict]:
+    """The cells query and its parameters for the newest covering run with at most `max_cells` cells
+    in `region` (BadRequest when every covering run has more; NotFound when none covers it)."""
     if measure not in MEASURES:
         raise BadRequest(f"unknown measure {measure!r}: use one of {', '.join(MEASURES)}")
     runs, counties = covering_runs(conn, region, category, stage=stage, resolution=resolution)
@@ -64,7 +84,32 @@ def desert_cells_geojson(
         measure=sql.SQL("c.{}").format(sql.Identifier(measure))
     )
     summary = Jsonb(_run_summary(run, current_data_version(conn)))
-    row = conn.execute(statement, {**params, "run_id": run["id"], "run": summary, "measure": measure}).fetchone()
+    return statement, {**params, "run_id": run["id"], "run": summary, "measure": measure}
+
+
+def desert_cells_geojson(
+    conn: Connection, region: RegionRef, category: str, *, measure: str = "distance_m",
+    stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
+) -> str:
+    """The cells of `region` for `category` as GeoJSON text, `value` = `measure`, with the run's
+    summary under "run". Without a resolution: the newest covering run with at most `max_cells`
+    cells there, so a state-wide map gets a coarser run when one was computed."""
+    statement, params = _cells_statement(conn, region, category, measure=measure, stage=stage,
+                                         resolution=resolution, max_cells=max_cells)
+    row = conn.execute(sql.SQL("SELECT collection::text AS collection FROM ({}) q").format(statement),
+                       params).fetchone()
+    assert row is not None
+    return row["collection"]
+
+
+def desert_cells(
+    conn: Connection, region: RegionRef, category: str, *, measure: str = "distance_m",
+    stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
+) -> dict:
+    """As desert_cells_geojson, parsed, for callers that add to the features (the map layers)."""
+    statement, params = _cells_statement(conn, region, category, measure=measure, stage=stage,
+                                         resolution=resolution, max_cells=max_cells)
+    row = conn.execute(statement, params).fetchone()
     assert row is not None
     return row["collection"]
 
@@ -137,3 +182,20 @@ def gap_matrix_table(matrix: dict) -> list[list]:
             row += [cell["population_uncovered"], cell["services"]] if cell else ["", ""]
         table.append(row)
     return table
+
+
+def desert_rollups_geojson(
+    conn: Connection, scope: Scope, *, region_kind: str, category: str | None, stage: str | None,
+    tolerance_deg: float = 0.002,
+) -> dict:
+    """Per-region rollups (share of people beyond reach, mean distance, access) of the latest
+    finished run, drawn on the region's shape, for regions of `region_kind` in a scope."""
+    if not desert_results_exist(conn):
+        return EMPTY
+    row = conn.execute(
+        query("desert_rollups_geojson"),
+        {"scope_kind": scope.kind, "scope_code": scope.code, "region_kind": region_kind,
+         "category": category, "stage": stage, "tolerance_deg": tolerance_deg},
+    ).fetchone()
+    assert row is not None
+    return row["collection"]

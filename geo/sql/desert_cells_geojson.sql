@@ -1,6 +1,7 @@
 -- A run's cells for one category over some counties, as GeoJSON. `value` is the asked measure
 -- (the column is chosen from a fixed list by the caller). No service point is ever part of this.
--- Returned as text, ready to send: the database builds the JSON once.
+-- `uncovered_population` (0 where covered) and `run_id` are what the map layers colour and show.
+-- Returned as json; the API's reader casts it to text, ready to send: the database builds it once.
 SELECT json_build_object(
     'type', 'FeatureCollection',
     'run', %(run)s::json,
@@ -9,14 +10,16 @@ SELECT json_build_object(
         'type', 'Feature',
         'id', c.h3,
         'properties', json_build_object(
-            'h3', c.h3, 'county_fips', c.county_fips, 'population', round(c.population::numeric, 2),
+            'h3', c.h3, 'run_id', c.run_id, 'county_fips', c.county_fips,
+            'population', round(c.population::numeric, 2),
+            'uncovered_population', CASE WHEN c.covered THEN 0 ELSE round(c.population::numeric, 2) END,
             'urban', c.urban, 'distance_m', round(c.distance_m::numeric, 1),
             'threshold_m', c.threshold_m, 'covered', c.covered,
             'access_2sfca', c.access_2sfca, 'access_e2sfca', c.access_e2sfca,
             'value', {measure}),
         'geometry', ST_AsGeoJSON(c.geom, 6)::json
     ) ORDER BY c.h3), '[]'::json)
-)::text AS collection
+) AS collection
 FROM desert_cell c
 WHERE c.run_id = %(run_id)s AND c.category = %(category)s AND c.stage IS NOT DISTINCT FROM %(stage)s
   AND c.county_fips = ANY(%(counties)s)

@@ -1,24 +1,13 @@
-"""Desert results for map tests. The deserts engine owns desert_run/desert_cell/desert_rollup; here
-they are made (when absent) and filled inside the test's transaction, which is rolled back."""
+"""Desert results for map tests. The deserts engine owns desert_run/desert_cell/desert_rollup (migration
+0005); here they are filled as `atlas deserts compute` fills them, inside the test's transaction, which is
+rolled back."""
 
 from __future__ import annotations
 
 import h3
 import pytest
+from psycopg.types.json import Jsonb
 
-DESERT_DDL = """
-CREATE TABLE IF NOT EXISTS desert_run (
-    id bigserial PRIMARY KEY, region_kind text, region_code text, category text, stage text,
-    resolution int, parameters jsonb, data_version text, started_at timestamptz, finished_at timestamptz);
-CREATE TABLE IF NOT EXISTS desert_cell (
-    run_id bigint, h3 text, category text, stage text, geom geometry(Polygon, 4326), population double precision,
-    urban bool, distance_m double precision, threshold_m double precision, covered bool,
-    access_2sfca double precision, access_e2sfca double precision);
-CREATE TABLE IF NOT EXISTS desert_rollup (
-    run_id bigint, region_kind text, region_code text, category text, stage text, population double precision,
-    population_uncovered double precision, share_uncovered double precision, mean_distance_m double precision,
-    mean_2sfca double precision, rank int);
-"""
 # Columbia, Missouri (Boone County, 13th circuit) and its rural surroundings.
 CELLS = [(38.95, -92.33), (38.99, -92.40), (38.90, -92.25), (39.05, -92.50), (38.80, -92.20), (39.10, -92.20)]
 ROLLUPS = [("county", "29019", 0.10), ("county", "29051", 0.55), ("county", "29027", 0.80),
@@ -31,36 +20,54 @@ def cell_wkt(cell: str) -> str:
     return "POLYGON((" + ", ".join(f"{x} {y}" for x, y in ring) + "))"
 
 
+def _finished_run(conn, *, category: str | None, categories: list[str], age: str, cells: int) -> int:  # type: ignore[no-untyped-def]
+    """A done state:29 run at resolution 7 covering every Missouri county, as the engine records it."""
+    return conn.execute(
+        """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
+               data_version, started_at, finished_at, status, cells)
+           SELECT 'state', '29', %(category)s, NULL, 7,
+                  jsonb_build_object('resolution', 7, 'categories', %(categories)s::jsonb,
+                                     'counties', jsonb_agg(code ORDER BY code)),
+                  'test', now() - %(age)s::interval, now() - %(age)s::interval, 'done', %(cells)s
+           FROM region WHERE kind = 'county' AND state_fips = '29'
+           RETURNING id""",
+        {"category": category, "categories": Jsonb(categories), "age": age, "cells": cells},
+    ).fetchone()["id"]
+
+
 @pytest.fixture
 def desert_results(conn):  # type: ignore[no-untyped-def]
-    """Two runs for food (an old one, superseded), rollups per county and one circuit."""
-    conn.execute(DESERT_DDL)
+    """Two state runs with food (an older all-categories one, superseded for food by a food-only
+    recompute the engine keeps it beside), rollups per county and one circuit."""
     # Only this fixture's runs: others (a committed `atlas setup` run) are hidden until rollback.
     conn.execute("TRUNCATE desert_run CASCADE")
-    old = conn.execute(
-        """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
-               data_version, started_at, finished_at)
-           VALUES ('state', '29', 'food', NULL, 7, '{}', 'test', now() - interval '2 days',
-                   now() - interval '2 days') RETURNING id""").fetchone()["id"]
-    new = conn.execute(
-        """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
-               data_version, started_at, finished_at)
-           VALUES ('state', '29', 'food', NULL, 7, '{}', 'test', now(), now()) RETURNING id""").fetchone()["id"]
+    old = _finished_run(conn, category=None, categories=["food", "housing"], age="2 days", cells=len(CELLS))
+    new = _finished_run(conn, category="food", categories=["food"], age="0 days", cells=len(CELLS))
     for i, (lat, lon) in enumerate(CELLS):
         cell = h3.latlng_to_cell(lat, lon, 7)
         for run, distance in ((old, 99_999.0), (new, 1_000.0 + 5_000 * i)):
             conn.execute(
                 """INSERT INTO desert_cell (run_id, h3, category, stage, geom, population, urban, distance_m,
-                       threshold_m, covered, access_2sfca, access_e2sfca)
-                   VALUES (%s, %s, 'food', NULL, ST_GeomFromText(%s, 4326), %s, %s, %s, %s, %s, %s, %s)""",
-                [run, cell, cell_wkt(cell), 100 * (i + 1), i == 0, distance, 1609 if i == 0 else 16093,
-                 distance <= (1609 if i == 0 else 16093), 0.01 * (6 - i), 0.012 * (6 - i)])
+                       threshold_m, covered, access_2sfca, access_e2sfca, county_fips)
+                   SELECT %(run)s, %(h3)s, 'food', NULL, g, %(population)s, %(urban)s, %(distance)s,
+                          %(threshold)s, %(covered)s, %(a2)s, %(a2e)s,
+                          (SELECT r.code FROM region r WHERE r.kind = 'county'
+                           AND ST_Intersects(r.geom, ST_Centroid(g)) LIMIT 1)
+                   FROM ST_GeomFromText(%(wkt)s, 4326) g""",
+                {"run": run, "h3": cell, "wkt": cell_wkt(cell), "population": 100 * (i + 1), "urban": i == 0,
+                 "distance": distance, "threshold": 1609 if i == 0 else 16093,
+                 "covered": distance <= (1609 if i == 0 else 16093), "a2": 0.01 * (6 - i),
+                 "a2e": 0.012 * (6 - i)})
     for rank, (kind, code, share) in enumerate(sorted(ROLLUPS, key=lambda r: -r[2]), start=1):
         conn.execute(
             """INSERT INTO desert_rollup (run_id, region_kind, region_code, category, stage, population,
-                   population_uncovered, share_uncovered, mean_distance_m, mean_2sfca, rank)
-               VALUES (%s, %s, %s, 'food', NULL, 10000, %s, %s, %s, 0.002, %s)""",
-            [new, kind, code, 10000 * share, share, 20000 * share, rank])
+                   population_uncovered, share_uncovered, mean_distance_m, mean_2sfca, rank, services,
+                   region_name)
+               SELECT %s, %s, %s, 'food', NULL, 10000, %s, %s, %s, 0.002, %s, 3, name
+               FROM region WHERE kind = %s AND code = %s""",
+            [new, kind, code, 10000 * share, share, 20000 * share, rank, kind, code])
+    missing = conn.execute("SELECT count(*) AS n FROM desert_cell WHERE county_fips IS NULL").fetchone()["n"]
+    assert missing == 0, "every test cell lies in a Missouri county"
     return {"old": old, "new": new}
 
 

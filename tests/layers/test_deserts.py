@@ -3,7 +3,7 @@ winning, and a clear note when nothing has been computed."""
 
 from __future__ import annotations
 
-from geo.desert_results import NO_RESULTS_NOTE
+from geo.deserts.results import NO_RESULTS_NOTE
 from geo.scope import Scope
 from layers.classes import classify
 from layers.registry import LAYERS, LayerFilter
