@@ -1,6 +1,17 @@
 -- Desert cells in one tile: for each H3 cell the latest finished run's values (a NULL stage asks
 -- for the all-stages run), as polygons clipped to the tile. Distances are metres on the ellipsoid.
-WITH env AS (
+-- Only cells at the resolution of the newest such run: runs at other resolutions would draw
+-- overlapping hexagons of two sizes.
+WITH newest AS (
+    SELECT r.resolution FROM desert_run r
+    WHERE r.finished_at IS NOT NULL
+      AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
+      AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(r.stage, '') IN ('', 'all')
+                ELSE r.stage = %(stage)s END)
+    ORDER BY r.finished_at DESC, r.id DESC
+    LIMIT 1
+),
+env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e,
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326) AS e4326
 ),
@@ -11,7 +22,7 @@ cells AS (
     FROM env
     JOIN desert_cell c ON c.geom && env.e4326
     JOIN desert_run r ON r.id = c.run_id
-    WHERE r.finished_at IS NOT NULL
+    WHERE r.finished_at IS NOT NULL AND r.resolution = (SELECT resolution FROM newest)
       AND (%(category)s::text IS NULL OR c.category = %(category)s)
       AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(c.stage, '') IN ('', 'all')
                 ELSE c.stage = %(stage)s END)

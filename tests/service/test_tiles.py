@@ -128,3 +128,30 @@ def test_bad_tile_addresses_and_layers_are_refused(client):
     assert client.get("/tiles/nope/3/1/1.mvt").status_code == 404
     x, y = tile_of(150.0, -30.0, 10)  # Australia: nothing there
     assert client.get(f"/tiles/services/10/{x}/{y}.mvt").status_code == 204
+
+
+def test_desert_tiles_draw_one_resolution_the_newest_runs(conn):
+    import h3
+
+    from tests.layers.conftest import cell_wkt
+
+    conn.execute("TRUNCATE desert_run CASCADE")  # only this test's runs, until rollback
+    lat, lon = 38.9517, -92.3341  # Columbia, MO
+    for resolution, age in ((6, "1 day"), (7, "1 hour")):
+        run = conn.execute(
+            """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
+                   data_version, started_at, finished_at, status, cells)
+               VALUES ('state', '29', 'food', NULL, %s, jsonb_build_object('categories', '["food"]'::jsonb),
+                       'test', now() - %s::interval, now() - %s::interval, 'done', 7) RETURNING id""",
+            [resolution, age, age]).fetchone()["id"]
+        center = h3.latlng_to_cell(lat, lon, resolution)
+        for cell in h3.grid_disk(center, 1):
+            conn.execute(
+                """INSERT INTO desert_cell (run_id, h3, category, stage, geom, population, urban, distance_m,
+                       threshold_m, covered, access_2sfca, access_e2sfca)
+                   VALUES (%s, %s, 'food', NULL, ST_GeomFromText(%s, 4326), 100, false, 5000, 16093, true,
+                           0.01, 0.01)""", [run, cell, cell_wkt(cell)])
+    x, y = tile_of(lon, lat, 9)
+    features = decode(render_tile(conn, "deserts", 9, x, y, category="food"))["deserts"]["features"]
+    assert {h3.get_resolution(f["properties"]["h3"]) for f in features} == {7}
+    assert len(features) == 7
