@@ -39,3 +39,18 @@ def test_map_layer_never_contains_confidential_services(client, conn):
     confidential = {r["id"] for r in conn.execute("SELECT id FROM service WHERE confidential")}
     assert confidential and not ids & confidential
     assert all(f["properties"]["is_sample"] for f in fc["features"])
+
+
+def test_downloads_of_the_services_layer_never_contain_a_confidential_site(client, conn):
+    confidential = conn.execute(
+        """SELECT s.id, l.latitude, l.longitude FROM service s
+           JOIN service_at_location sal ON sal.service_id = s.id JOIN location l ON l.id = sal.location_id
+           WHERE s.confidential AND left(l.county_fips, 2) = '29'"""
+    ).fetchall()
+    assert confidential
+    for ext in ("csv", "geojson"):
+        body = client.get(f"/api/layers/services.{ext}", params={"state": "MO"}).text
+        assert "Sample:" in body
+        for site in confidential:
+            assert site["id"] not in body
+            assert f"{float(site['latitude']):.4f}" not in body or f"{float(site['longitude']):.4f}" not in body
