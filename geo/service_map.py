@@ -13,41 +13,46 @@ from geo.db import Connection, query
 REFRESH_LOCK = 0x61746C73  # pg advisory lock key: one refresher at a time
 
 
-def ensure_service_points_fresh(conn: Connection) -> bool:
-    """Refresh service_map_point (and its cell counts) when any of its source tables changed since
-    the last refresh, so no map or tile shows a service that has since become confidential.
-    True when it refreshed."""
+def _refresh_state(conn: Connection) -> tuple[int, bool, bool]:
+    """The data version the views should show, whether they already show it, and whether they
+    were ever populated (only then can they be refreshed concurrently)."""
     state = conn.execute(
         """SELECT (SELECT last_value FROM map_data_version_seq) AS current,
                   (SELECT version FROM service_map_refresh) AS done,
                   (SELECT ispopulated FROM pg_matviews WHERE matviewname = 'service_map_point') AS populated"""
     ).fetchone()
     assert state is not None
-    if state["current"] == state["done"] and state["populated"]:
+    populated = bool(state["populated"])
+    return state["current"], populated and state["current"] == state["done"], populated
+
+
+def _refresh(conn: Connection, version: int, *, concurrently: bool) -> None:
+    how = "CONCURRENTLY " if concurrently else ""
+    conn.execute(f"REFRESH MATERIALIZED VIEW {how}service_map_point")
+    conn.execute(f"REFRESH MATERIALIZED VIEW {how}service_map_cell")
+    conn.execute("UPDATE service_map_refresh SET version = %s, refreshed_at = now()", [version])
+
+
+def ensure_service_points_fresh(conn: Connection) -> bool:
+    """Refresh service_map_point (and its cell counts) when any of its source tables changed since
+    the last refresh, so no map or tile shows a service that has since become confidential.
+    True when it refreshed."""
+    version, fresh, _populated = _refresh_state(conn)
+    if fresh:
         return False
     if not conn.autocommit:
         # Inside a caller's transaction (tests, scripts): refresh what this transaction sees.
         conn.execute("SET LOCAL statement_timeout = 0")
-        conn.execute("REFRESH MATERIALIZED VIEW service_map_point")
-        conn.execute("REFRESH MATERIALIZED VIEW service_map_cell")
-        conn.execute("UPDATE service_map_refresh SET version = %s, refreshed_at = now()", [state["current"]])
+        _refresh(conn, version, concurrently=False)
         return True
     # A refresh after a big import can outlast the pool's statement timeout; it must finish.
     conn.execute("SET statement_timeout = 0")
     conn.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK])
     try:
-        again = conn.execute(
-            """SELECT (SELECT last_value FROM map_data_version_seq) AS current,
-                      (SELECT version FROM service_map_refresh) AS done,
-                      (SELECT ispopulated FROM pg_matviews WHERE matviewname = 'service_map_point') AS populated"""
-        ).fetchone()
-        assert again is not None
-        if again["current"] == again["done"] and again["populated"]:
+        version, fresh, populated = _refresh_state(conn)
+        if fresh:
             return False  # another request refreshed it while we waited
-        concurrently = "CONCURRENTLY " if again["populated"] else ""
-        conn.execute(f"REFRESH MATERIALIZED VIEW {concurrently}service_map_point")
-        conn.execute(f"REFRESH MATERIALIZED VIEW {concurrently}service_map_cell")
-        conn.execute("UPDATE service_map_refresh SET version = %s, refreshed_at = now()", [again["current"]])
+        _refresh(conn, version, concurrently=populated)
         return True
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
