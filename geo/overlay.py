@@ -8,7 +8,7 @@ from geo.db import Connection, query
 def assign_counties(conn: Connection, source: str) -> None:
     """Give every placed location of `source` its county FIPS (circuits follow via region_member)."""
     conn.execute(query("assign_location_county"), {"source": source})
-    conn.execute(query("assign_location_county_nearest"), {"source": source})
+    conn.execute(query("assign_location_county_nearest"), {"source": source, "location_ids": None})
 
 
 def county_at(conn: Connection, lon: float, lat: float) -> str | None:

@@ -113,6 +113,7 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     counties = counties_of_points(conn, [locations[i][6] for i in located], [locations[i][5] for i in located])
     for i, county in zip(located, counties, strict=True):
         locations[i] = (*locations[i][:-1], county)
+    outside = [locations[i][0] for i, county in zip(located, counties, strict=True) if county is None]
     copy_rows(conn, "import_service", ["service_id", "source_id", "import_hash", "organization_id",
                                        "org_source_id", "org_name", "name", "description", "url", "email",
                                        "capacity", "confidential", "status"], services)
@@ -131,5 +132,5 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     conn.execute("ANALYZE import_service; ANALYZE import_location")
     for statement in _steps():
         conn.execute(statement, {"source": source, "run_id": run_id})
-    # The overlay's second half: a point just off every county (a river, a shore) takes the nearest.
-    conn.execute(query("assign_location_county_nearest"), {"source": source})
+    if outside:  # the overlay's second half: a point just off every county takes the nearest
+        conn.execute(query("assign_location_county_nearest"), {"source": source, "location_ids": outside})

@@ -240,3 +240,17 @@ def test_county_overlay_at_import_agrees_with_point_in_polygon_in_postgis(db, tm
     assert disagree == []
     assert db.execute(
         "SELECT count(*) AS n FROM location WHERE source = 'messy' AND county_fips IS NULL").fetchone()["n"] == 0
+
+
+def test_a_point_just_off_the_coast_takes_the_nearest_county_within_5_km(db, tmp_path):
+    # Nahant, MA: 1.2 km off Essex County's shoreline-clipped outline (Census cartographic file),
+    # so no county contains it; Hull is 160 m off Plymouth County's.
+    sheet = tmp_path / "coast.csv"
+    sheet.write_text("id,name,state,latitude,longitude\n"
+                     "nahant,Nahant Family Center,MA,42.42649,-70.91894\n"
+                     "hull,Hull Family Center,MA,42.30204,-70.90782\n"
+                     "inland,Worcester Family Center,MA,42.2626,-71.8023\n")
+    report = import_path(db, sheet)
+    assert report.rejected == 0, report.errors
+    assert {k: v["county_fips"] for k, v in _services(db, "coast").items()} == {
+        "nahant": "25009", "hull": "25023", "inland": "25027"}
