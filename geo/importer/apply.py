@@ -1,4 +1,5 @@
-"""Write records to the database: COPY into staging tables, then set-based SQL (import_apply.sql)."""
+"""Write records to the database: COPY into staging tables, set-based SQL (import_apply.sql) to merge
+services and locations, then COPY of their details straight into their tables."""
 
 from __future__ import annotations
 
@@ -98,12 +99,12 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         for i, ph in enumerate(r.phones):
             phones.append((f"{sid}:phone:{i:04d}", sid, ph.number, ph.extension, ph.type))
         for i, h in enumerate(r.hours):
-            schedules.append((f"{sid}:schedule:{i:04d}", sid, h.byday, h.opens_at, h.closes_at, tz))
+            schedules.append((f"{sid}:schedule:{i:04d}", sid, "WEEKLY", h.byday, h.opens_at, h.closes_at, tz))
         for i, lang in enumerate(r.languages):
             code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
             languages.append((f"{sid}:language:{i:04d}", sid, code, lang))
         for code in r.categories:
-            attributes.append((f"{sid}:category:{code}", sid, _term_id(code)))
+            attributes.append((f"{sid}:category:{code}", sid, _term_id(code), "service", "category"))
         stages.extend((sid, s) for s in r.stages)
         for i, a in enumerate(r.areas):
             geom = shapely.from_geojson(a.extent) if a.extent else None
@@ -121,16 +122,17 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
                                         "latitude", "longitude", "precision", "geocode_source",
                                         "confidential", "address_id", "address_1", "city", "state",
                                         "postal_code", "county_fips"], locations)
-    copy_rows(conn, "import_phone", ["id", "service_id", "number", "extension", "type"], phones)
-    copy_rows(conn, "import_schedule", ["id", "service_id", "byday", "opens_at", "closes_at", "tz_name"],
-              schedules)
-    copy_rows(conn, "import_language", ["id", "service_id", "code", "name"], languages)
-    copy_rows(conn, "import_attribute", ["id", "service_id", "term_id"], attributes)
-    copy_rows(conn, "import_stage", ["service_id", "stage_code"], stages)
     copy_rows(conn, "import_area", ["id", "service_id", "source_id", "name", "description", "extent", "extent_type", "wkb"],
               areas)
     conn.execute("ANALYZE import_service; ANALYZE import_location")
     for statement in _steps():
         conn.execute(statement, {"source": source, "run_id": run_id})
+    # The details: new rows of services that now exist, so straight into their tables.
+    copy_rows(conn, "phone", ["id", "service_id", "number", "extension", "type"], phones)
+    copy_rows(conn, "schedule", ["id", "service_id", "freq", "byday", "opens_at", "closes_at", "tz_name"],
+              schedules)
+    copy_rows(conn, "language", ["id", "service_id", "code", "name"], languages)
+    copy_rows(conn, "attribute", ["id", "link_id", "taxonomy_term_id", "link_entity", "label"], attributes)
+    copy_rows(conn, "service_stage", ["service_id", "stage_code"], stages)
     if outside:  # the overlay's second half: a point just off every county takes the nearest
         conn.execute(query("assign_location_county_nearest"), {"source": source, "location_ids": outside})

@@ -131,7 +131,7 @@ def split_multi(value: str | None) -> list[str]:
     """Several values in one cell are separated by `;`."""
     if not value:
         return []
-    return [v.strip() for v in value.split(MULTI_SEPARATOR) if v.strip()]
+    return [s for v in value.split(MULTI_SEPARATOR) if (s := v.strip())]
 
 
 def parse_bool(field_name: str, value: str | None) -> bool:

@@ -166,6 +166,11 @@ _bool = _cached(parse_bool)
 
 
 @functools.cache
+def _languages(cell: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(split_multi(cell)))
+
+
+@functools.cache
 def _terms(kind: str, cell: str, vocab: Vocabulary) -> tuple[tuple[str, ...], Problems]:
     lookup = vocab.category if kind == "categories" else vocab.stage
     word = "category" if kind == "categories" else "stage"
@@ -209,7 +214,7 @@ def record_from_row(file: str, line: int, row: dict[str, str], vocab: Vocabulary
     record.confidential = bool(confidential)
     record.hours = list(hours or [])  # type: ignore[call-overload]
     record.categories, record.stages = list(categories), list(stages)
-    record.languages = list(dict.fromkeys(split_multi(get("languages", ""))))
+    record.languages = list(_languages(get("languages", "")))
 
     state = None
     if get("state"):
@@ -236,7 +241,7 @@ def record_from_row(file: str, line: int, row: dict[str, str], vocab: Vocabulary
 
 def _row_hash(get: Callable[[str, str], str]) -> str:
     """What the source said in this row (template columns only, so moving rows changes nothing)."""
-    return hashlib.blake2b("\x1f".join(get(c, "") for c in TEMPLATE).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b("\x1f".join([get(c, "") for c in TEMPLATE]).encode(), digest_size=16).hexdigest()
 
 
 def records_from_sheet(sheet: Sheet, mapping: dict[str, str], vocab: Vocabulary,

@@ -1,5 +1,8 @@
 -- Apply one import's staged rows (new or changed services only) in a few set-based statements.
 -- Ids are derived from (source, source id), so an edited file updates rows and never duplicates.
+-- A changed service's details (phones, schedules, languages, categories, stages) are cleared here
+-- and then COPYed straight into their tables by geo.importer.apply: they are new rows, nothing to
+-- join or merge, so they skip the staging tables.
 
 -- step: organizations
 INSERT INTO organization AS o (id, name, source, source_id, import_run_id)
@@ -66,19 +69,6 @@ INSERT INTO service_at_location (id, service_id, location_id, source, source_id,
 SELECT sal_id, service_id, location_id, %(source)s, source_id, %(run_id)s FROM import_location
 ON CONFLICT (service_id, location_id) DO NOTHING;
 
--- step: phones
-INSERT INTO phone (id, service_id, number, extension, type)
-SELECT id, service_id, number, extension, type FROM import_phone;
--- step: schedules
-INSERT INTO schedule (id, service_id, freq, byday, opens_at, closes_at, tz_name)
-SELECT id, service_id, 'WEEKLY', byday, opens_at, closes_at, tz_name FROM import_schedule;
--- step: languages
-INSERT INTO language (id, service_id, code, name) SELECT id, service_id, code, name FROM import_language;
--- step: categories
-INSERT INTO attribute (id, link_id, taxonomy_term_id, link_entity, label)
-SELECT id, service_id, term_id, 'service', 'category' FROM import_attribute;
--- step: landscape stages
-INSERT INTO service_stage (service_id, stage_code) SELECT service_id, stage_code FROM import_stage;
 -- step: service areas
 INSERT INTO service_area (id, service_id, source_id, name, description, extent, extent_type, geom)
 SELECT id, service_id, source_id, name, description, extent, extent_type,

@@ -1,7 +1,6 @@
--- Staging tables for one import: COPY fills them, set-based SQL (import_apply.sql) moves them.
-DROP TABLE IF EXISTS pg_temp.import_service, pg_temp.import_location, pg_temp.import_phone,
-    pg_temp.import_schedule, pg_temp.import_language, pg_temp.import_attribute, pg_temp.import_stage,
-    pg_temp.import_area;
+-- Staging tables for one import: COPY fills them, set-based SQL (import_apply.sql) merges them into
+-- the tables (services and locations are upserts by id; service areas are overlaid on regions).
+DROP TABLE IF EXISTS pg_temp.import_service, pg_temp.import_location, pg_temp.import_area;
 CREATE TEMP TABLE import_service (
     service_id text PRIMARY KEY, source_id text NOT NULL, import_hash text NOT NULL,
     organization_id text NOT NULL, org_source_id text NOT NULL, org_name text NOT NULL,
@@ -14,13 +13,6 @@ CREATE TEMP TABLE import_location (
     confidential boolean, address_id text, address_1 text, city text, state text, postal_code text,
     county_fips text
 ) ON COMMIT DROP;
-CREATE TEMP TABLE import_phone (id text, service_id text, number text, extension text, type text) ON COMMIT DROP;
-CREATE TEMP TABLE import_schedule (
-    id text, service_id text, byday text, opens_at time, closes_at time, tz_name text
-) ON COMMIT DROP;
-CREATE TEMP TABLE import_language (id text, service_id text, code text, name text) ON COMMIT DROP;
-CREATE TEMP TABLE import_attribute (id text, service_id text, term_id text) ON COMMIT DROP;
-CREATE TEMP TABLE import_stage (service_id text, stage_code text) ON COMMIT DROP;
 CREATE TEMP TABLE import_area (
     id text, service_id text, source_id text, name text, description text, extent text, extent_type text,
     wkb bytea
