@@ -256,13 +256,17 @@ def import_command(
     map_: list[str] = typer.Option([], "--map", help="Header mapping 'Their Header=template column'; repeatable."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     all_or_nothing: bool = typer.Option(False, "--all-or-nothing", help="Write nothing if any row is rejected."),
+    retire_missing: bool = typer.Option(
+        False, "--retire-missing",
+        help="PATH is the source's whole directory: retire its services PATH no longer lists."),
 ) -> None:
     """Import a service directory; rejected rows go to PATH's stem + .rejects beside it."""
     from geo.geocode import GeocoderSettings
     from geo.importer import ImportOptions, import_path
 
     options = ImportOptions(source=source, mapping=_parse_map(map_), dry_run=dry_run,
-                            all_or_nothing=all_or_nothing, geocoder=GeocoderSettings())
+                            all_or_nothing=all_or_nothing, retire_missing=retire_missing,
+                            geocoder=GeocoderSettings())
     try:
         with connect(Settings()) as conn, Progress(console=console, transient=True) as bar:
             conn.execute("SET application_name = 'atlas import'")

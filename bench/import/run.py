@@ -1,5 +1,6 @@
 """Bench: `atlas import` of a 100,000-row sheet with coordinates vs GDAL's ogr2ogr loading the same
-CSV into the same PostGIS, side by side in one run. Prints a Markdown table row per round.
+CSV into the same PostGIS, side by side in one run, and the schema's floor (floor.py: COPY of
+exactly the rows the import wrote into an empty copy of the schema). Prints a Markdown table.
 
     .venv/bin/python bench/import/run.py [--rows 100000] [--rounds 3]
 """
@@ -15,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import floor  # bench/import/floor.py, beside this script
 import psycopg
 
 from geo import cluster
@@ -71,7 +73,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "bench.csv"
         subprocess.run([sys.executable, str(HERE / "make_csv.py"), str(csv_path), str(args.rows)], check=True)
-        ogr, atlas, again = [], [], []
+        ogr, atlas, again, floors, bare = [], [], [], [], []
         for i in range(args.rounds):
             # A fresh database each round: the bench measures a first load, not one into indexes
             # full of the previous round's dead rows.
@@ -83,13 +85,18 @@ def main() -> None:
             atlas.append(seconds)
             seconds_again, line_again = run_atlas(settings, csv_path)
             again.append(seconds_again)
+            rows = floor.dump(settings.url())
+            floors.append(floor.load(settings, rows)[0])
+            bare.append(floor.load(settings, rows, checks=False)[0])
             print(f"round {i + 1}: ogr2ogr {ogr[-1]:.2f} s, atlas import {atlas[-1]:.2f} s "
-                  f"(ratio {atlas[-1] / ogr[-1]:.2f}), re-import {again[-1]:.2f} s\n  {line}\n  {line_again}",
-                  flush=True)
+                  f"(ratio {atlas[-1] / ogr[-1]:.2f}), re-import {again[-1]:.2f} s, schema floor "
+                  f"{floors[-1]:.2f} s, without FK checks {bare[-1]:.2f} s\n  {line}\n  {line_again}", flush=True)
     o, a, r = statistics.median(ogr), statistics.median(atlas), statistics.median(again)
-    print("\n| rows | ogr2ogr (s) | atlas import (s) | ratio | re-import, unchanged (s) |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    print(f"| {args.rows:,} | {o:.2f} | {a:.2f} | {a / o:.2f}× | {r:.2f} |")
+    f, b = statistics.median(floors), statistics.median(bare)
+    print("\n| rows | ogr2ogr (s) | atlas import (s) | ratio | re-import, unchanged (s) "
+          "| schema floor: COPY of the same rows (s) | floor / ogr2ogr | floor without FK checks (s) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {args.rows:,} | {o:.2f} | {a:.2f} | {a / o:.2f}× | {r:.2f} | {f:.2f} | {f / o:.1f}× | {b:.2f} |")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from psycopg.types.json import Jsonb
 
-from geo.db import Connection
+from geo.db import Connection, query
 from geo.errors import BadRequest, RowError
 from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes
 from geo.importer.apply import existing_hashes, write_records
@@ -33,6 +33,8 @@ class ImportOptions:
     all_or_nothing: bool = False
     write_rejects: bool = True
     geocoder: GeocoderSettings | None = None
+    # The file is the source's whole directory: its services the file no longer lists are retired.
+    retire_missing: bool = False
 
 
 @dataclass
@@ -45,6 +47,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    retired: int = 0
     geocoded: dict[str, int] = field(default_factory=dict)  # precision -> places written
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -55,8 +58,8 @@ class ImportReport:
 
     def summary(self) -> dict[str, object]:
         return {"read": self.read, "inserted": self.inserted, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected, "geocoded": self.geocoded,
-                "format": self.format}
+                "unchanged": self.unchanged, "rejected": self.rejected, "retired": self.retired,
+                "geocoded": self.geocoded, "format": self.format}
 
     def one_line(self) -> str:
         by = ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())) or "none"
@@ -67,7 +70,8 @@ class ImportReport:
         else:
             verdict = "NOTHING written (--all-or-nothing and rows were rejected)"
         return (f"{self.path.name} → {self.source}: {verdict}: read {self.read}, inserted {self.inserted}, "
-                f"updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}; placed: {by}")
+                f"updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}"
+                f"{f', retired {self.retired}' if self.retired else ''}; placed: {by}")
 
 
 class _Rollback(Exception):
@@ -199,6 +203,8 @@ def _import(conn: Connection, loaded: Loaded, source: str, report: ImportReport,
     to_write = [r for r in fresh if not r.errors]
     advance = progress("Writing", len(to_write))
     write_records(conn, source, report.run_id or 0, to_write)
+    if options.retire_missing:
+        report.retired = _retire_missing(conn, source, report.run_id or 0, records, report)
     _refresh_search(conn, source, report.run_id or 0)
     advance(len(to_write))
     report.inserted = sum(1 for r in to_write if r.source_id not in known)
@@ -206,6 +212,20 @@ def _import(conn: Connection, loaded: Loaded, source: str, report: ImportReport,
     report.geocoded = dict(Counter(p.precision or "none" for r in to_write for p in r.places))
     report.errors = [e for r in records for e in r.errors]
     report.rejected = sum(1 for r in records if r.errors)
+
+
+def _retire_missing(conn: Connection, source: str, run_id: int, records: list[Record],
+                    report: ImportReport) -> int:
+    """Retire the source's services this file no longer lists. A rejected row still lists its
+    service (a typo must not take a service off the map), and a file with no valid row retires
+    nothing (it is more likely the wrong file than an empty directory)."""
+    if not any(not r.errors for r in records):
+        report.notes.append("--retire-missing: no valid row in the file, so nothing was retired")
+        return 0
+    listed = sorted({r.source_id for r in records if r.source_id})
+    retired = conn.execute(query("import_retire_missing"),
+                           {"source": source, "run_id": run_id, "listed": listed}).fetchall()
+    return len(retired)
 
 
 def _refresh_search(conn: Connection, source: str, run_id: int) -> None:

@@ -254,3 +254,84 @@ def test_a_point_just_off_the_coast_takes_the_nearest_county_within_5_km(db, tmp
     assert report.rejected == 0, report.errors
     assert {k: v["county_fips"] for k, v in _services(db, "coast").items()} == {
         "nahant": "25009", "hull": "25023", "inland": "25027"}
+
+
+def _directory(tmp_path: Path, rows: dict[str, str]) -> Path:
+    """A small directory sheet, id → phone (a bad phone makes the row rejected)."""
+    sheet = tmp_path / "county.csv"
+    sheet.write_text("id,name,city,state,latitude,longitude,phone\n" + "".join(
+        f"{i},Center {i},Columbia,MO,38.9{ord(i) % 10},-92.33,{phone}\n" for i, phone in rows.items()))
+    return sheet
+
+
+def _live(conn, source: str) -> dict[str, bool]:
+    """source id → whether the service is live and findable in nearby search."""
+    rows = conn.execute(
+        """SELECT s.source_id, s.retired_at IS NULL AND EXISTS (
+                  SELECT 1 FROM service_point p WHERE p.service_id = s.id) AS live
+           FROM service s WHERE s.source = %s""", [source]).fetchall()
+    return {r["source_id"]: r["live"] for r in rows}
+
+
+GOOD = "(573) 555-0100"
+
+
+def test_retire_missing_takes_services_the_file_no_longer_lists_off_the_map(db, tmp_path):
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD, "c": GOOD}))
+    report = import_path(db, _directory(tmp_path, {"a": GOOD, "c": GOOD}), ImportOptions(retire_missing=True))
+    assert (report.retired, report.unchanged, report.inserted) == (1, 2, 0)
+    assert "retired 1" in report.one_line()
+    assert _live(db, "county") == {"a": True, "b": False, "c": True}
+    again = import_path(db, _directory(tmp_path, {"a": GOOD, "c": GOOD}), ImportOptions(retire_missing=True))
+    assert (again.retired, again.unchanged) == (0, 2)
+
+
+def test_a_retired_service_listed_again_comes_back(db, tmp_path):
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
+    import_path(db, _directory(tmp_path, {"a": GOOD}), ImportOptions(retire_missing=True))
+    report = import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}), ImportOptions(retire_missing=True))
+    assert (report.updated, report.unchanged, report.retired) == (1, 1, 0)
+    assert _live(db, "county") == {"a": True, "b": True}
+
+
+def test_without_retire_missing_a_shorter_file_retires_nothing(db, tmp_path):
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
+    report = import_path(db, _directory(tmp_path, {"a": GOOD}))
+    assert report.retired == 0
+    assert _live(db, "county") == {"a": True, "b": True}
+
+
+def test_a_rejected_row_still_lists_its_service(db, tmp_path):
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
+    report = import_path(db, _directory(tmp_path, {"a": GOOD, "b": "(123) 456-7890"}),
+                         ImportOptions(retire_missing=True))
+    assert (report.rejected, report.retired) == (1, 0)
+    assert _live(db, "county") == {"a": True, "b": True}
+
+
+def test_a_file_with_no_valid_row_retires_nothing(db, tmp_path):
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
+    report = import_path(db, _directory(tmp_path, {"x": "(123) 456-7890"}), ImportOptions(retire_missing=True))
+    assert report.retired == 0
+    assert any("nothing was retired" in note for note in report.notes)
+    assert _live(db, "county") == {"a": True, "b": True}
+
+
+def test_dry_run_reports_what_retire_missing_would_do_and_changes_nothing(db, tmp_path):
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
+    report = import_path(db, _directory(tmp_path, {"a": GOOD}), ImportOptions(retire_missing=True, dry_run=True))
+    assert report.retired == 1 and not report.committed
+    assert _live(db, "county") == {"a": True, "b": True}
+
+
+def test_a_service_an_editor_retired_stays_retired_while_the_source_sends_the_same_row(db, tmp_path):
+    from geo.keys import create_key
+    from geo.records import retire
+
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
+    admin, _ = create_key(db, "test admin", "admin")
+    b = db.execute("SELECT id FROM service WHERE source = 'county' AND source_id = 'b'").fetchone()["id"]
+    retire(db, admin, "service", b)
+    report = import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}), ImportOptions(retire_missing=True))
+    assert (report.unchanged, report.retired) == (2, 0)
+    assert _live(db, "county") == {"a": True, "b": False}
