@@ -96,6 +96,17 @@ class StateShapes:
         return np.asarray(shapely.contains_xy(shape, x, y), bool)
 
 
+def state_problem(shapes: StateShapes, state: str, latitude: float, longitude: float) -> str | None:
+    """Why a point cannot be a site in `state` (None when it can): one rule and one wording for
+    imports and edits alike."""
+    if shapes.contains(state, longitude, latitude):
+        return None
+    where = f"({latitude}, {longitude})"
+    if shapes.contains(state, latitude, longitude):
+        return f"{where} is outside {state}; latitude and longitude look swapped"
+    return f"{where} is outside {state}, the state in the address"
+
+
 @cache
 def _zip_index() -> dict[str, dict]:
     import zipcodes

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from psycopg import sql
 from pydantic import (
     AfterValidator,
@@ -25,6 +24,8 @@ from pydantic import (
 from geo import audit
 from geo.db import Connection
 from geo.errors import BadRequest, NotFound, RowError, ValidationFailed
+from geo.fields import FieldProblem, check_coordinates, parse_phone
+from geo.geocode import StateShapes, state_problem
 from geo.keys import ApiKey, check_counties
 from geo.overlay import county_at
 from geo.search import refresh_service_points
@@ -41,16 +42,12 @@ def _no_control(value: str) -> str:
 
 
 def _phone(value: str) -> str:
-    """A dialable number (US by default), stored in one format so duplicates are visible."""
+    """A dialable number, checked and written the way imports write it (geo.fields.parse_phone)."""
     try:
-        number = phonenumbers.parse(value, "US")
-    except phonenumbers.NumberParseException as e:
-        raise ValueError("not a phone number") from e
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
-           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return phonenumbers.format_number(number, fmt)
+        phone = parse_phone(value)
+    except FieldProblem as p:
+        raise ValueError(p.reason) from None
+    return phone.number + (f" x{phone.extension}" if phone.extension else "")
 
 
 _Clean = AfterValidator(_no_control)
@@ -82,10 +79,11 @@ class _Model(BaseModel):
 
 
 def _check_point(latitude: float | None, longitude: float | None) -> None:
-    if (latitude is None) != (longitude is None):
-        raise ValueError("give latitude and longitude together")
-    if latitude == 0 and longitude == 0:
-        raise ValueError("0,0 is not a real location (a failed geocode?)")
+    """The importer's rule for coordinates (geo.fields.check_coordinates)."""
+    try:
+        check_coordinates(latitude, longitude)
+    except FieldProblem as p:
+        raise ValueError(f"{p.field_name}: {p.reason}") from None
 
 
 class AddressIn(_Model):
@@ -340,6 +338,20 @@ def _place(conn: Connection, location_id: str, latitude: float, longitude: float
     )
 
 
+def _check_in_state(conn: Connection, location_id: str) -> None:
+    """A site's point must be in the state its address names: the importer's rule, so an edit
+    cannot place what an import would reject."""
+    row = conn.execute(
+        """SELECT l.latitude, l.longitude, a.state_province FROM location l
+           JOIN address a ON a.location_id = l.id
+           WHERE l.id = %s AND l.geom IS NOT NULL AND a.state_province <> ''""", [location_id]).fetchone()
+    if row is not None:
+        reason = state_problem(StateShapes(conn), row["state_province"], float(row["latitude"]),
+                               float(row["longitude"]))
+        if reason:
+            raise _invalid("latitude", reason)
+
+
 def _set_address(conn: Connection, location_id: str, address: dict | None) -> None:
     conn.execute("DELETE FROM address WHERE location_id = %s", [location_id])
     if address:
@@ -377,9 +389,10 @@ def _set_service_links(conn: Connection, service_id: str, fields: dict[str, Any]
                          [service_id, code, LANGUAGE_NAMES.get(code)])
     if fields.get("phones") is not None:
         conn.execute("DELETE FROM phone WHERE service_id = %s", [service_id])
-        for number in dict.fromkeys(fields["phones"]):
-            conn.execute("INSERT INTO phone (service_id, number, type) VALUES (%s, %s, 'voice')",
-                         [service_id, number])
+        for text in dict.fromkeys(fields["phones"]):
+            phone = parse_phone(text)
+            conn.execute("INSERT INTO phone (service_id, number, extension, type) VALUES (%s, %s, %s, %s)",
+                         [service_id, phone.number, phone.extension, phone.type])
     if fields.get("location_ids") is not None:
         wanted = list(dict.fromkeys(fields["location_ids"]))
         conn.execute("DELETE FROM service_at_location WHERE service_id = %s AND NOT location_id = ANY(%s)",
@@ -406,6 +419,8 @@ def _apply(conn: Connection, entity: str, record_id: str, fields: dict[str, Any]
             _place(conn, record_id, fields["latitude"], fields["longitude"])
         if "address" in fields:
             _set_address(conn, record_id, fields["address"])
+        if fields.get("latitude") is not None or fields.get("address"):
+            _check_in_state(conn, record_id)
     if entity == "service":
         _set_service_links(conn, record_id, fields)
 

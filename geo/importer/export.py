@@ -18,8 +18,9 @@ from pathlib import Path
 
 from geo.db import Connection
 from geo.errors import BadRequest
+from geo.fields import Hours, Phone
 from geo.importer.hsds import CONFIDENTIAL_CODE, FLAG_TAXONOMY, STAGE_TAXONOMY
-from geo.importer.records import Hours, Phone, Place, Record, ServiceArea
+from geo.importer.records import Place, Record, ServiceArea
 from geo.importer.sheet import TEMPLATE, template_row
 from geo.taxonomy import TAXONOMY, term_id
 

@@ -17,17 +17,15 @@ from typing import TYPE_CHECKING
 import shapely
 
 from geo.errors import BadRequest, RowError
-from geo.importer.records import (
+from geo.fields import (
     DAY_CODES,
     FieldProblem,
     Hours,
-    Place,
-    Record,
-    ServiceArea,
     check_coordinates,
     parse_coordinate,
     parse_phone,
 )
+from geo.importer.records import Place, Record, ServiceArea
 from geo.importer.sheet import decode
 from geo.importer.vocabulary import Vocabulary
 

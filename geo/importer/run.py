@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError
-from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes
+from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes, state_problem
 from geo.importer.apply import existing_hashes, write_records
 from geo.importer.records import Record
 from geo.importer.vocabulary import Vocabulary
@@ -120,14 +120,9 @@ def check_points_in_state(records: list[Record], shapes: StateShapes) -> None:
         inside = shapes.contains_many(state, (p.longitude or 0.0 for p in places),
                                       (p.latitude or 0.0 for p in places))
         for (r, _), p, ok in zip(items, places, inside, strict=True):
-            if ok:
-                continue
-            assert p.latitude is not None and p.longitude is not None
-            where = f"({p.latitude}, {p.longitude})"
-            if shapes.contains(state, p.latitude, p.longitude):
-                r.reject("latitude", f"{where} is outside {state}; latitude and longitude look swapped", p.origin)
-            else:
-                r.reject("latitude", f"{where} is outside {state}, the state in the address", p.origin)
+            if not ok:
+                assert p.latitude is not None and p.longitude is not None
+                r.reject("latitude", state_problem(shapes, state, p.latitude, p.longitude) or "", p.origin)
 
 
 def place_records(records: list[Record], cascade: Cascade, progress: Progress, *, require_point: bool) -> None:

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import BadRequest, RowError, ValidationFailed
-from geo.importer.records import (
+from geo.fields import (
     FieldProblem,
-    Place,
-    Record,
     check_coordinates,
     format_hours,
     parse_bool,
@@ -26,6 +24,7 @@ from geo.importer.records import (
     parse_phone,
     split_multi,
 )
+from geo.importer.records import Place, Record
 from geo.importer.vocabulary import Vocabulary
 
 TEMPLATE = ["id", "name", "organization", "address", "city", "state", "zip", "phone", "website",

@@ -14,6 +14,8 @@ from tests.service.editing import cleanup_edits as _cleanup
 KANSAS_CITY = {"latitude": 39.0997, "longitude": -94.5786}  # Jackson County 29095, circuit MO-16
 ST_LOUIS = {"latitude": 38.627, "longitude": -90.199}  # St. Louis city 29510, circuit MO-22
 BOSTON = {"latitude": 42.3601, "longitude": -71.0589}  # Suffolk 25025, division MA-suffolk
+MO_ADDRESS = {"address_1": "100 Main St", "city": "Kansas City", "state_province": "MO", "postal_code": "64106"}
+MA_ADDRESS = {"address_1": "1 City Hall Sq", "city": "Boston", "state_province": "MA", "postal_code": "02201"}
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +47,7 @@ def _service(name: str, point: dict, **extra) -> dict:
         "name": name,
         "organization": {"name": f"{name} Org", "website": "https://example.org"},
         "location": {**point, "name": f"{name} site",
-                     "address": {"address_1": "100 Main St", "city": "Kansas City",
-                                 "state_province": "MO", "postal_code": "64106"}},
+                     "address": MA_ADDRESS if point is BOSTON else MO_ADDRESS},
         "categories": ["parenting-education"],
         "stages": ["prevention", "court"],
         "languages": ["en", "es"],
@@ -282,3 +283,28 @@ def test_an_editor_cannot_move_their_service_to_a_location_in_another_circuit(cl
         "SELECT location_id FROM service_at_location WHERE service_id = %s", [svc["id"]])]
     assert links == svc["location_ids"]
     assert [t["action"] for t in _audit(conn, "service", svc["id"])] == ["create"]
+
+
+def test_edits_follow_the_importers_rules_for_points_and_phones(client, conn, keys, tmp_path):
+    from geo.importer import import_path
+
+    admin = _auth(keys["admin"])
+    # A Kansas City point with a Massachusetts address: refused, in the words an import uses.
+    body = _service("Test: wrong state", KANSAS_CITY)
+    body["location"]["address"] = MA_ADDRESS
+    r = client.post("/api/services", json=body, headers=admin)
+    sheet = tmp_path / "same.csv"
+    sheet.write_text("id,name,state,latitude,longitude,phone\n"
+                     "1,Test: wrong state,MA,39.0997,-94.5786,\n2,Test: bad phone,MO,39.0997,-94.5786,(123) 456-7890\n")
+    imported = {e.line: e.reason for e in import_path(conn, sheet).errors}
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["reason"] == imported[2] == "(39.0997, -94.5786) is outside MA, the state in the address"
+    r = client.post("/api/services", json=_service("Test: bad phone", KANSAS_CITY, phones=["(123) 456-7890"]),
+                    headers=admin)
+    assert r.status_code == 422 and imported[3] in r.text
+    # An extension is kept apart from the number, as imports keep it.
+    r = client.post("/api/services", json=_service("Test: extension", KANSAS_CITY, phones=["816-555-0142 ext. 12"]),
+                    headers=admin)
+    assert r.status_code == 201, r.text
+    phone = conn.execute("SELECT number, extension FROM phone WHERE service_id = %s", [r.json()["id"]]).fetchone()
+    assert (phone["number"], phone["extension"]) == ("(816) 555-0142", "12")
