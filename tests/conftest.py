@@ -4,16 +4,9 @@ server for browser tests. A missing database fails the run — nothing here ever
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from psycopg.rows import dict_row
@@ -21,6 +14,9 @@ from psycopg.rows import dict_row
 from geo import cluster
 from geo.settings import Settings
 from geo.setup import load_reference, prepare_database
+from service.process import AtlasServer, free_port
+
+__all__ = ["LiveServer", "free_port"]  # tests import both from here
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SAMPLE_COUNT = 3000
@@ -78,47 +74,11 @@ def client(settings: Settings) -> Iterator:
         yield c
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """`atlas serve` in a subprocess; stopped by the PID we started, never by name."""
+class LiveServer(AtlasServer):
+    """`atlas serve` on the test database, on a free port; stopped by the PID we started, never by name."""
 
     def __init__(self, settings: Settings, log_dir: Path, extra_env: dict[str, str] | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_dir / f"server-{self.port}.log"
-        env = {**os.environ, "ATLAS_DATABASE_URL": settings.url(), **(extra_env or {})}
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start: {self.log_path.read_text()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
+        super().__init__(settings.url(), log_dir, env=extra_env)
 
 
 @pytest.fixture(scope="session")

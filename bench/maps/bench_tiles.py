@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import httpx
 import shapely
 
-from bench.maps.servers import Server, atlas_server, tipg_server
+from bench.maps.servers import atlas_server, tipg_server
 from geo.db import connect
 from geo.settings import Settings
+from service.process import ServerProcess
 
 TABLE = "public.service_map_point"
 TIPG_PROPERTIES = "service_id,name,organization,is_sample,county_fips,categories,stages"
@@ -102,7 +103,7 @@ def run(settings: Settings, count: int = 1000, clients: int = 4, rounds: int = 2
     """Both servers up at once; rounds alternate atlas, tipg, atlas, tipg on the same tiles."""
     tiles = random_tiles(settings, count)
     warm = random_tiles(settings, 100, seed=99)
-    servers: dict[str, tuple[Server, str]] = {}
+    servers: dict[str, tuple[ServerProcess, str]] = {}
     atlas = atlas_server(settings.url())
     try:
         tipg = tipg_server(settings.url(), TABLE)

@@ -14,34 +14,24 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import psycopg
 
 from geo.db import query
 from geo.search import DEFAULT_RADIUS_M
 from geo.settings import Settings
+from service.process import AtlasServer
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
 # Kansas City, Missouri: the densest sample area, so each search has many candidates.
 LAT, LON = 39.0997, -94.5786
 PER_PAGE = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bench_url(settings: Settings) -> str:
@@ -113,25 +103,12 @@ def main() -> None:
     url = bench_url(settings)
     with psycopg.connect(url) as conn:
         count = conn.execute("SELECT count(*) FROM service_point").fetchone()[0]  # type: ignore[index]
-    port = free_port()
-    env = {**os.environ, "ATLAS_DATABASE_URL": url, "ATLAS_POOL_MAX": str(args.clients)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    api = f"http://127.0.0.1:{port}/api/services/nearby?near={LAT},{LON}&per_page={PER_PAGE}"
+    api_path = f"/api/services/nearby?near={LAT},{LON}&per_page={PER_PAGE}"
+    server = AtlasServer(url, None, env={"ATLAS_POOL_MAX": str(args.clients)},
+                         args=("--workers", str(args.workers)), ready_path=api_path)
+    api = server.url + api_path
     rounds = []
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(api, timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the API did not start")
-            time.sleep(0.3)
         with tempfile.TemporaryDirectory() as tmp:
             script = pgbench_script(url, Path(tmp))
             run_wrk(api, args.clients, 3)  # warm both workers, their pools and prepared statements
@@ -143,8 +120,7 @@ def main() -> None:
                       f"API {web['rps']:.0f}/s p50 {web['p50_ms']:.1f} ms p99 {web['p99_ms']:.1f} ms | "
                       f"ratio {web['rps'] / pg['rps']:.0%}", flush=True)
     finally:
-        os.kill(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
+        server.stop()
     OUT.mkdir(parents=True, exist_ok=True)
     report = {"when": datetime.now().astimezone().isoformat(timespec="seconds"), "services": count,
               "clients": args.clients, "seconds": args.seconds, "workers": args.workers,

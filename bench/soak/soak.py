@@ -15,10 +15,7 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -27,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from service.process import AtlasServer
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
@@ -170,25 +169,9 @@ def open_loop(url: str, mix: list[Request], rate: float, seconds: float, pid: in
     return tally, samples, lag[0]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    OUT.mkdir(parents=True, exist_ok=True)
-    log = (OUT / f"soak-server-{port}.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    os.kill(proc.pid, signal.SIGTERM)
-    raise SystemExit(f"server did not start; see {log.name}")
+def start_server() -> AtlasServer:
+    """One worker on the configured database, ready when /health/ready says the pool answers."""
+    return AtlasServer(None, OUT, name="soak-server", ready_path="/health/ready", timeout_s=60, cwd=ROOT)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -208,14 +191,14 @@ def main() -> None:
     args = parser.parse_args()
     random.seed(20261123)
 
-    proc = None
+    server = None
     if args.url:
         if not args.pid:
             parser.error("--url needs --pid")
         url, pid = args.url, args.pid
     else:
-        proc, url = start_server()
-        pid = proc.pid
+        server = start_server()
+        url, pid = server.url, server.proc.pid
     try:
         mix = load_mix(httpx.get(f"{url}/openapi.json", timeout=10).json())
         print("load mix:", ", ".join(f"{r.name} ×{r.weight}" for r in mix), flush=True)
@@ -269,9 +252,8 @@ def main() -> None:
         ok = result["errors"] == 0 and result["rss_growth_pct"] < 10
         sys.exit(0 if ok else 1)
     finally:
-        if proc is not None and proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
+        if server is not None:
+            server.stop()
 
 
 if __name__ == "__main__":

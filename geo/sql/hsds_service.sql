@@ -1,5 +1,6 @@
 -- One HSDS 3 service in full. Its confidential locations carry no point, no coordinates and no
 -- address: only that the service is offered at a confidential site.
+-- The service's own fields, phones and attributes are written as in hsds_services.sql: change both.
 SELECT json_build_object(
     'id', s.id, 'organization_id', s.organization_id, 'program_id', s.program_id, 'name', s.name,
     'alternate_name', s.alternate_name, 'description', s.description, 'url', s.url, 'email', s.email,

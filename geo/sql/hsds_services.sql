@@ -1,5 +1,6 @@
 -- HSDS 3 services, one Page: active, unretired services, by name. Confidential services are listed
 -- (name, phone, how to apply) like any other; locations are not part of this list.
+-- Each item's fields, phones and attributes are written as in hsds_service.sql: change both.
 WITH matches AS (
     SELECT s.* FROM service s
     WHERE s.retired_at IS NULL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from geo.scope import Scope
@@ -27,7 +27,7 @@ def layer_filter(
     measure: Annotated[str | None, Query(max_length=64)] = None,
     rollup: Annotated[RollupKind, Query(description="region kind of the rollups layer")] = "county",
 ) -> LayerFilter:
-    """The filter from query parameters; used by every layer endpoint alike."""
+    """The filter from query parameters: one declaration for every layer endpoint (GeoJSON and CSV)."""
     return LayerFilter(
         state_fips=state_fips(state) if state else None,
         scope=Scope.parse(region) if region else None,
@@ -35,24 +35,16 @@ def layer_filter(
     )
 
 
+Filter = Annotated[LayerFilter, Depends(layer_filter)]
+
+
 def _attachment(name: str, ext: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="atlas-{name}.{ext}"'}
 
 
 @router.get("/{name}.geojson")
-def layer_geojson(
-    conn: Conn,
-    name: str,
-    state: Annotated[str | None, Query()] = None,
-    region: Annotated[str | None, Query(max_length=80)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    stage: Annotated[str | None, Query(max_length=64)] = None,
-    measure: Annotated[str | None, Query(max_length=64)] = None,
-    rollup: Annotated[RollupKind, Query()] = "county",
-    download: bool = False,
-) -> Response:
+def layer_geojson(conn: Conn, name: str, f: Filter, download: bool = False) -> Response:
     layer = get_layer(name)
-    f = layer_filter(state, region, category, stage, measure, rollup)
     headers = _attachment(name, "geojson") if download else None
     if layer.fetch_text is not None:
         return Response(layer.fetch_text(conn, f), media_type=GeoJSONResponse.media_type, headers=headers)
@@ -60,18 +52,8 @@ def layer_geojson(
 
 
 @router.get("/{name}.csv")
-def layer_csv(
-    conn: Conn,
-    name: str,
-    state: Annotated[str | None, Query()] = None,
-    region: Annotated[str | None, Query(max_length=80)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    stage: Annotated[str | None, Query(max_length=64)] = None,
-    measure: Annotated[str | None, Query(max_length=64)] = None,
-    rollup: Annotated[RollupKind, Query()] = "county",
-) -> Response:
+def layer_csv(conn: Conn, name: str, f: Filter) -> Response:
     """The same features as the GeoJSON, as a spreadsheet-safe CSV download."""
     layer = get_layer(name)
-    f = layer_filter(state, region, category, stage, measure, rollup)
     return Response(collection_csv(layer.fetch(conn, f)), media_type="text/csv; charset=utf-8",
                     headers=_attachment(name, "csv"))

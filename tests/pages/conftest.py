@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import free_port
+from service.process import ServerProcess, free_port
 
 
-class ThirdPartySite:
+class ThirdPartySite(ServerProcess):
     """`python -m http.server` serving pages we write; stopped by the PID we started."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1", "--directory", str(root)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(self.url, timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the third-party site did not start")
+        port = free_port()
+        super().__init__([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(root)],
+                         port=port, log_path=root.parent / f"{root.name}-{port}.log", ready_path="/", timeout_s=10)
 
     def page_embedding(self, name: str, src: str) -> str:
         """Write a court-like page with our embed in an iframe; return its URL."""
@@ -46,11 +29,6 @@ class ThirdPartySite:
             "</iframe></body></html>"
         )
         return f"{self.url}/{name}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
