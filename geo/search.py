@@ -66,11 +66,13 @@ def refresh_service_points(conn: Connection, service_ids: list[str] | None = Non
 
 
 def analyze_changed_tables(conn: Connection) -> list[str]:
-    """ANALYZE (plan columns only) the tables the rebuild reads that changed in this transaction or,
-    by a tenth or more, since their last analysis. A bulk load in the same transaction is invisible
-    to autovacuum, which may even record its tables as empty: planned on such statistics the
-    rebuild's hash joins turn into nested loops over 100,000 rows (it ran for over 13 minutes).
-    Returns the tables analysed."""
+    """Statistics that include this transaction's own bulk load, so the rebuild plans hash joins."""
+    # Only tables the rebuild reads that changed in this transaction or by a tenth since their last
+    # analysis, and only their plan columns. A load in the same transaction is invisible to
+    # autovacuum, which may even record its tables as empty (a VACUUM during an import set
+    # reltuples = 0): planned on that, the joins became nested loops over 100,000 rows and the
+    # rebuild was still running after 13 minutes. A column list leaves autovacuum's counter alone,
+    # so it still analyses the whole tables after the commit.
     changed = [r["name"] for r in conn.execute(
         """SELECT c.relname AS name
            FROM pg_class c

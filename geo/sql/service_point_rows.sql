@@ -32,7 +32,8 @@ WITH counties AS (
            cc.court_kind, cc.court_code, cc.court_name,
            cat.codes AS category_codes, cat.terms, st.codes AS stage_codes, lang.codes AS language_codes,
            lang.list AS language_list, cost.options AS cost_codes, cost.list AS cost_list,
-           ph.list AS phone_list, ph.list -> 0 ->> 'number' AS first_number, sch.list AS schedule_list, sch.tz_name, wk.open_week
+           ph.list AS phone_list, ph.list -> 0 ->> 'number' AS first_number,  -- phones are ordered by id
+           sch.list AS schedule_list, sch.tz_name, wk.open_week
     FROM service_at_location sal
     JOIN service s ON s.id = sal.service_id
     JOIN organization o ON o.id = s.organization_id

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from geo.errors import BadRequest
-from geo.search import MAX_RADIUS_M, make_filter, nearby_services_json, refresh_service_points
+from geo.search import (
+    MAX_RADIUS_M,
+    analyze_changed_tables,
+    make_filter,
+    nearby_services_json,
+    refresh_service_points,
+)
 from tests.search_data import CASPER, ServiceSpec, add_services
 
 LAT, LON = CASPER
@@ -262,3 +268,14 @@ def test_full_and_per_service_refresh_build_identical_rows(conn):
     assert {k: bare["doc"][k] for k in ("categories", "phones", "hours", "languages", "cost_options",
                                         "how_to_get_help")} == {
         "categories": [], "phones": [], "hours": [], "languages": [], "cost_options": [], "how_to_get_help": None}
+
+
+def test_full_refresh_first_analyzes_what_this_transaction_loaded(conn):
+    # Autovacuum cannot see a load that has not committed: the rebuild's own ANALYZE must, or it
+    # plans for empty tables.
+    add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 4)])
+    analyzed = analyze_changed_tables(conn)
+    assert {"service", "location", "service_at_location", "address", "phone", "schedule", "language",
+            "attribute", "service_stage", "organization", "cost_option"} <= set(analyzed)
+    stats = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'service'").fetchone()
+    assert stats["reltuples"] == conn.execute("SELECT count(*) AS n FROM service").fetchone()["n"]
