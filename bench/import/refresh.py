@@ -4,8 +4,12 @@ transaction that is rolled back, on a database an import has filled. Also proves
 exactly the same rows, for a full refresh and for per-service refreshes.
 
     .venv/bin/python bench/import/refresh.py [--database-url URL] [--old-rev 17dbbce] [--rounds 2]
+    .venv/bin/python bench/import/refresh.py --after-import bench.csv [--rounds 2]
 
 Without --database-url it uses the `<db>_bench` database bench/import/run.py leaves behind.
+--after-import times the two inside the transaction of a (dry-run) `atlas import` of the CSV into a
+fresh `<db>_bench_refresh` database, where it really runs: the tables' statistics do not yet know
+the rows just written, so each side's own ANALYZE is part of its time.
 """
 
 from __future__ import annotations
@@ -22,8 +26,12 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from run import bench_settings  # bench/import/run.py: the same <db>_bench database
 
-from geo.db import Connection
+import geo.importer.run as importer_run
+from geo import cluster
+from geo.db import Connection, connect
+from geo.importer import ImportOptions, import_path
 from geo.search import refresh_service_points
+from geo.setup import load_reference, prepare_database
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_ANALYZE = ("ANALYZE service, service_at_location, location, organization, address, phone, schedule, "
@@ -63,6 +71,34 @@ def differences(conn: Connection, table: str) -> tuple[int, int]:
     return one["n"], two["n"]
 
 
+def after_import(csv_path: Path, old: Callable[[Connection, list[str] | None], None], rounds: int) -> None:
+    """Both refreshes where the import calls its own, in its transaction, each rolled back to a
+    savepoint so the other starts from the same state."""
+    base = bench_settings()
+    settings = base.model_copy(update={"database_url": base.url().replace("_bench", "_bench_refresh")})
+    cluster.drop_database(settings.url())
+    prepare_database(settings)
+    load_reference(settings, sample_count=0)
+    times: dict[str, list[float]] = {"old": [], "new": []}
+
+    def both(conn: Connection, service_ids: list[str] | None = None) -> None:
+        assert service_ids is None, "a 100,000-row import refreshes in full"
+        for _ in range(rounds):
+            for name, fn in (("old", old), ("new", refresh_service_points)):
+                with conn.transaction(force_rollback=True):
+                    times[name].append(timed(lambda fn=fn: fn(conn, None)))  # type: ignore[misc]
+                print(f"after import: {name} {times[name][-1]:.2f} s", flush=True)
+
+    importer_run.refresh_service_points = both  # type: ignore[assignment]
+    with connect(settings) as conn:
+        report = import_path(conn, csv_path, ImportOptions(source="bench", dry_run=True))
+    print(f"\n{report.read:,} rows read, both refreshes inside its transaction (rolled back)")
+    o, n = statistics.median(times["old"]), statistics.median(times["new"])
+    print("\n| refresh inside the import's transaction | LATERAL (old) | set-based (new) | ratio |")
+    print("| --- | ---: | ---: | ---: |")
+    print(f"| full, with its ANALYZE, median of {rounds} | {o:.2f} s | {n:.2f} s | {o / n:.2f}× |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
@@ -70,11 +106,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--singles", type=int, default=20, help="one-service refreshes timed per side")
     parser.add_argument("--sample", type=int, default=300, help="services refreshed one by one for equality")
+    parser.add_argument("--after-import", type=Path, help="a CSV from make_csv.py: time inside its import")
     args = parser.parse_args()
     url = args.database_url or bench_settings().url()
     old_sql = subprocess.run(["git", "show", f"{args.old_rev}:geo/sql/service_point_rows.sql"], cwd=ROOT,
                              check=True, capture_output=True, text=True).stdout
     old = old_refresh(old_sql)
+    if args.after_import:
+        after_import(args.after_import, old, args.rounds)
+        return
     with psycopg.connect(url, row_factory=dict_row) as conn:
         conn.execute("SET statement_timeout = 0")
         full_old: list[float] = []
