@@ -54,11 +54,18 @@ PLAN_COLUMNS = {
 }
 
 
+# Listing more services than this, the refresh plans on statistics that know them (an import of
+# 15,000 rows, listed, was still running after 300 s on the statistics of the empty tables; a
+# one-service edit must not pay for an ANALYZE).
+ANALYZE_OVER = 500
+
+
 def refresh_service_points(conn: Connection, service_ids: list[str] | None = None) -> None:
     """Rebuild the search table (or only these services' rows); call after any load that changes
     services, their locations or their details."""
-    if service_ids is None:
+    if service_ids is None or len(service_ids) > ANALYZE_OVER:
         analyze_changed_tables(conn)
+    if service_ids is None:
         conn.execute("DELETE FROM service_point")
     else:
         conn.execute("DELETE FROM service_point WHERE service_id = ANY(%s)", [service_ids])

@@ -10,6 +10,7 @@ import pytest
 
 from geo.errors import BadRequest
 from geo.search import (
+    ANALYZE_OVER,
     MAX_RADIUS_M,
     analyze_changed_tables,
     make_filter,
@@ -279,3 +280,15 @@ def test_full_refresh_first_analyzes_what_this_transaction_loaded(conn):
             "attribute", "service_stage", "organization", "cost_option"} <= set(analyzed)
     stats = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'service'").fetchone()
     assert stats["reltuples"] == conn.execute("SELECT count(*) AS n FROM service").fetchone()["n"]
+
+
+def test_refreshing_a_long_list_of_services_first_analyzes_what_this_transaction_loaded(conn):
+    # A listed refresh of a mid-size import plans on statistics that know its rows too (seven
+    # services: a row count no other test leaves behind in the statistics).
+    add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 8)])
+    ids = [r["id"] for r in conn.execute("SELECT id FROM service WHERE source = 'search-test'")]
+    refresh_service_points(conn, ids + [f"not-loaded-{i}" for i in range(ANALYZE_OVER)])
+    stats = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'location'").fetchone()
+    assert stats["reltuples"] == conn.execute("SELECT count(*) AS n FROM location").fetchone()["n"]
+    assert conn.execute("SELECT count(*) AS n FROM service_point WHERE service_id = ANY(%s)",
+                        [ids]).fetchone()["n"] == 7
