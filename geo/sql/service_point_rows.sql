@@ -3,132 +3,164 @@
 -- nothing built on this table can locate them. geo.search.refresh_service_points deletes the old
 -- rows first (DELETE, not TRUNCATE: readers never wait and a rollback restores them).
 --
--- Every per-service detail is a LATERAL lookup on its service_id index: the plan stays linear even
--- right after a bulk load, before the tables have statistics.
-WITH rows AS (
+-- Set-based: each detail table is read once and grouped by service (or location), then hash-joined,
+-- instead of one index probe per service per table (~1 M probes for 100,000 services). When services
+-- are listed, every grouped subquery is restricted to them by its service_id (or location_id) index,
+-- so a one-service refresh after an edit stays a handful of index lookups; with no list the `IS NULL`
+-- test folds away at plan time and each table is one sequential scan.
+WITH counties AS (
+    -- Each county once, with its court region (a circuit before a division): 3,230 rows, not a
+    -- lookup per service.
+    SELECT DISTINCT ON (c.code) c.code AS fips, c.name, c.geom, g.kind AS court_kind, g.code AS court_code,
+           g.name AS court_name
+    FROM region c
+    LEFT JOIN region_member m ON m.member_id = c.id
+    LEFT JOIN region g ON g.id = m.region_id AND g.kind IN ('circuit', 'division')
+    WHERE c.kind = 'county'
+      AND (%(service_ids)s::text[] IS NULL
+           OR c.code = ANY(ARRAY(SELECT l.county_fips::text
+                                 FROM service_at_location x JOIN location l ON l.id = x.location_id
+                                 WHERE x.service_id = ANY(%(service_ids)s::text[]))))
+    ORDER BY c.code, g.kind NULLS LAST, g.code
+), rows AS (
     SELECT sal.id, s.id AS service_id, l.id AS location_id, o.id AS organization_id,
            (s.confidential OR l.confidential) AS confidential,
-           CASE WHEN s.confidential OR l.confidential
-                THEN (SELECT ST_PointOnSurface(c.geom) FROM region c WHERE c.kind = 'county' AND c.code = l.county_fips)
-                ELSE l.geom END AS point,
-           s, o.name AS organization_name, l.geom, a.address, a.postal_code, cc.fips, cc.name AS county_name,
+           CASE WHEN s.confidential OR l.confidential THEN ST_PointOnSurface(cc.geom) ELSE l.geom END AS point,
+           s.name, s.description, s.url, s.email, s.fees_description, s.eligibility_description,
+           s.minimum_age, s.maximum_age, s.application_process, s.is_sample,
+           o.name AS organization_name, l.geom, a.address, a.postal_code, cc.fips, cc.name AS county_name,
            cc.court_kind, cc.court_code, cc.court_name,
            cat.codes AS category_codes, cat.terms, st.codes AS stage_codes, lang.codes AS language_codes,
            lang.list AS language_list, cost.options AS cost_codes, cost.list AS cost_list,
-           ph.list AS phone_list, ph.first_number, sch.list AS schedule_list, sch.tz_name, wk.open_week
+           ph.list AS phone_list, ph.list -> 0 ->> 'number' AS first_number,  -- phones are ordered by id
+           sch.list AS schedule_list, sch.tz_name, wk.open_week
     FROM service_at_location sal
     JOIN service s ON s.id = sal.service_id
     JOIN organization o ON o.id = s.organization_id
     JOIN location l ON l.id = sal.location_id
-    LEFT JOIN LATERAL (
-        SELECT c.code AS fips, c.name, g.kind AS court_kind, g.code AS court_code, g.name AS court_name
-        FROM region c
-        LEFT JOIN region_member m ON m.member_id = c.id
-        LEFT JOIN region g ON g.id = m.region_id AND g.kind IN ('circuit', 'division')
-        WHERE c.kind = 'county' AND c.code = l.county_fips
-        ORDER BY g.kind NULLS LAST LIMIT 1
-    ) cc ON true
-    LEFT JOIN LATERAL (
-        SELECT jsonb_build_object('address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
+    LEFT JOIN counties cc ON cc.fips = l.county_fips
+    LEFT JOIN (
+        -- The location's physical address, else its first other one.
+        SELECT DISTINCT ON (ad.location_id) ad.location_id,
+               jsonb_build_object('address_1', ad.address_1, 'address_2', ad.address_2, 'city', ad.city,
                                   'state_province', ad.state_province, 'postal_code', ad.postal_code)
                    AS address,
                ad.postal_code
-        FROM address ad WHERE ad.location_id = l.id
-        ORDER BY (ad.address_type = 'physical') DESC, ad.id LIMIT 1
-    ) a ON true
-    CROSS JOIN LATERAL (
-        SELECT array_agg(t.code ORDER BY t.code) AS codes,
+        FROM address ad
+        WHERE %(service_ids)s::text[] IS NULL
+           OR ad.location_id = ANY(ARRAY(SELECT x.location_id FROM service_at_location x
+                                         WHERE x.service_id = ANY(%(service_ids)s::text[])))
+        ORDER BY ad.location_id, (ad.address_type = 'physical') DESC, ad.id
+    ) a ON a.location_id = l.id
+    LEFT JOIN (
+        SELECT at.link_id AS service_id, array_agg(t.code ORDER BY t.code) AS codes,
                jsonb_agg(jsonb_build_object('code', t.code, 'name', t.name, 'name_es', t.name_es)
                          ORDER BY t.code) AS terms
         FROM attribute at JOIN taxonomy_term t ON t.id = at.taxonomy_term_id
-        WHERE at.link_entity = 'service' AND at.link_id = s.id
-    ) cat
-    CROSS JOIN LATERAL (
-        SELECT array_agg(ss.stage_code ORDER BY ls.position) AS codes
+        WHERE at.link_entity = 'service'
+          AND (%(service_ids)s::text[] IS NULL OR at.link_id = ANY(%(service_ids)s::text[]))
+        GROUP BY at.link_id
+    ) cat ON cat.service_id = s.id
+    LEFT JOIN (
+        SELECT ss.service_id, array_agg(ss.stage_code ORDER BY ls.position) AS codes
         FROM service_stage ss JOIN landscape_stage ls ON ls.code = ss.stage_code
-        WHERE ss.service_id = s.id
-    ) st
-    CROSS JOIN LATERAL (
-        SELECT array_agg(DISTINCT lower(code)) FILTER (WHERE code IS NOT NULL) AS codes,
+        WHERE %(service_ids)s::text[] IS NULL OR ss.service_id = ANY(%(service_ids)s::text[])
+        GROUP BY ss.service_id
+    ) st ON st.service_id = s.id
+    LEFT JOIN (
+        SELECT service_id, array_agg(DISTINCT lower(code)) FILTER (WHERE code IS NOT NULL) AS codes,
                jsonb_agg(jsonb_build_object('code', code, 'name', name) ORDER BY code, name) AS list
-        FROM language WHERE service_id = s.id
-    ) lang
-    CROSS JOIN LATERAL (
-        SELECT array_agg(DISTINCT lower(option)) FILTER (WHERE option IS NOT NULL) AS options,
+        FROM language
+        WHERE service_id IS NOT NULL
+          AND (%(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[]))
+        GROUP BY service_id
+    ) lang ON lang.service_id = s.id
+    LEFT JOIN (
+        SELECT service_id, array_agg(DISTINCT lower(option)) FILTER (WHERE option IS NOT NULL) AS options,
                jsonb_agg(jsonb_build_object('option', option, 'amount', amount, 'currency', currency,
                                             'amount_description', amount_description)
                          ORDER BY option, id) AS list
-        FROM cost_option WHERE service_id = s.id
-    ) cost
-    CROSS JOIN LATERAL (
-        SELECT jsonb_agg(jsonb_build_object('number', number, 'extension', extension, 'type', type,
-                                            'description', description) ORDER BY id) AS list,
-               (array_agg(number ORDER BY id))[1] AS first_number
-        FROM phone WHERE service_id = s.id
-    ) ph
-    CROSS JOIN LATERAL (
-        SELECT jsonb_agg(jsonb_build_object('byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
+        FROM cost_option
+        WHERE %(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[])
+        GROUP BY service_id
+    ) cost ON cost.service_id = s.id
+    LEFT JOIN (
+        SELECT service_id,
+               jsonb_agg(jsonb_build_object('number', number, 'extension', extension, 'type', type,
+                                            'description', description) ORDER BY id) AS list
+        FROM phone
+        WHERE service_id IS NOT NULL
+          AND (%(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[]))
+        GROUP BY service_id
+    ) ph ON ph.service_id = s.id
+    LEFT JOIN (
+        SELECT service_id,
+               jsonb_agg(jsonb_build_object('byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
                                             'tz_name', tz_name, 'freq', freq, 'description', description)
                          ORDER BY id) AS list,
                min(tz_name) AS tz_name
-        FROM schedule WHERE service_id = s.id
-    ) sch
-    CROSS JOIN LATERAL (
+        FROM schedule
+        WHERE service_id IS NOT NULL
+          AND (%(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[]))
+        GROUP BY service_id
+    ) sch ON sch.service_id = s.id
+    LEFT JOIN (
         -- Each weekly opening as [start, end) seconds since Monday 00:00; past midnight wraps round.
-        SELECT range_agg(r) AS open_week
+        SELECT span.service_id, range_agg(r) AS open_week
         FROM (
-            SELECT sc.opens_s, sc.closes_s, d.idx
-            FROM (SELECT byday, extract(epoch FROM opens_at)::int AS opens_s,
+            SELECT sc.service_id, sc.opens_s, sc.closes_s, d.idx * 86400 AS day_s,
+                   ((d.idx + 1) %% 7) * 86400 AS next_day_s
+            FROM (SELECT service_id, byday, extract(epoch FROM opens_at)::int AS opens_s,
                          CASE WHEN closes_at >= time '23:59' THEN 86400
                               ELSE extract(epoch FROM closes_at)::int END AS closes_s
                   FROM schedule
-                  WHERE service_id = s.id AND coalesce(freq, 'WEEKLY') = 'WEEKLY' AND opens_at IS NOT NULL
+                  WHERE service_id IS NOT NULL
+                    AND (%(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[]))
+                    AND coalesce(freq, 'WEEKLY') = 'WEEKLY' AND opens_at IS NOT NULL
                     AND closes_at IS NOT NULL AND tz_name IS NOT NULL) sc
-            CROSS JOIN LATERAL (
+            CROSS JOIN LATERAL (  -- the row's own days, not a table lookup
                 SELECT array_position(ARRAY['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'], upper(trim(day))) - 1 AS idx
                 FROM unnest(string_to_array(sc.byday, ',')) AS day
             ) d
             WHERE d.idx IS NOT NULL
         ) span
-        CROSS JOIN LATERAL (
-            SELECT int4range(idx * 86400 + opens_s, idx * 86400 + closes_s) AS r WHERE closes_s > opens_s
-            UNION ALL
-            SELECT int4range(idx * 86400 + opens_s, idx * 86400 + 86400) WHERE closes_s <= opens_s
-            UNION ALL
-            SELECT int4range(((idx + 1) %% 7) * 86400, ((idx + 1) %% 7) * 86400 + closes_s)
-            WHERE closes_s <= opens_s AND closes_s > 0
-        ) ranges
-    ) wk
+        CROSS JOIN LATERAL unnest(CASE
+            WHEN closes_s > opens_s THEN ARRAY[int4range(day_s + opens_s, day_s + closes_s)]
+            WHEN closes_s > 0 THEN ARRAY[int4range(day_s + opens_s, day_s + 86400),
+                                         int4range(next_day_s, next_day_s + closes_s)]
+            ELSE ARRAY[int4range(day_s + opens_s, day_s + 86400)] END) AS r
+        GROUP BY span.service_id
+    ) wk ON wk.service_id = s.id
     WHERE s.retired_at IS NULL AND s.status = 'active' AND sal.retired_at IS NULL
       AND l.retired_at IS NULL AND l.geom IS NOT NULL
-      AND (%(service_ids)s::text[] IS NULL OR s.id = ANY(%(service_ids)s::text[]))
+      AND (%(service_ids)s::text[] IS NULL OR sal.service_id = ANY(%(service_ids)s::text[]))
 )
 INSERT INTO service_point (id, service_id, location_id, organization_id, geog, confidential, categories,
                            stages, languages, costs, minimum_age, maximum_age, county_fips, postal_code,
                            tz_name, open_week, doc)
 SELECT r.id, r.service_id, r.location_id, r.organization_id, r.point::geography, r.confidential,
        coalesce(r.category_codes, '{}'), coalesce(r.stage_codes, '{}'), coalesce(r.language_codes, '{}'),
-       coalesce(r.cost_codes, '{}'), (r.s).minimum_age, (r.s).maximum_age, r.fips,
+       coalesce(r.cost_codes, '{}'), r.minimum_age, r.maximum_age, r.fips,
        CASE WHEN r.confidential THEN NULL ELSE r.postal_code END, r.tz_name, r.open_week,
        jsonb_build_object(
            'id', r.id,
            'service_id', r.service_id,
-           'name', (r.s).name,
+           'name', r.name,
            'organization', jsonb_build_object('id', r.organization_id, 'name', r.organization_name),
-           'description', (r.s).description,
-           'url', (r.s).url,
-           'email', (r.s).email,
+           'description', r.description,
+           'url', r.url,
+           'email', r.email,
            'categories', coalesce(r.terms, '[]'),
            'stages', coalesce(to_jsonb(r.stage_codes), '[]'),
            'phones', coalesce(r.phone_list, '[]'),
            'hours', coalesce(r.schedule_list, '[]'),
            'languages', coalesce(r.language_list, '[]'),
            'cost_options', coalesce(r.cost_list, '[]'),
-           'fees_description', (r.s).fees_description,
-           'eligibility', jsonb_build_object('description', (r.s).eligibility_description,
-                                             'minimum_age', (r.s).minimum_age,
-                                             'maximum_age', (r.s).maximum_age),
-           'how_to_get_help', coalesce((r.s).application_process,
+           'fees_description', r.fees_description,
+           'eligibility', jsonb_build_object('description', r.eligibility_description,
+                                             'minimum_age', r.minimum_age,
+                                             'maximum_age', r.maximum_age),
+           'how_to_get_help', coalesce(r.application_process,
                                        CASE WHEN r.first_number IS NOT NULL THEN 'Call ' || r.first_number END),
            'county', CASE WHEN r.fips IS NOT NULL THEN jsonb_build_object('fips', r.fips, 'name', r.county_name) END,
            'court', CASE WHEN r.court_code IS NOT NULL THEN
@@ -138,7 +170,7 @@ SELECT r.id, r.service_id, r.location_id, r.organization_id, r.point::geography,
                            'latitude', round(ST_Y(r.geom)::numeric, 6),
                            'longitude', round(ST_X(r.geom)::numeric, 6),
                            'address', r.address) END,
-           'is_sample', (r.s).is_sample
+           'is_sample', r.is_sample
        )
 FROM rows r
 WHERE r.point IS NOT NULL

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 import pytest
 
 from geo.errors import BadRequest
-from geo.search import MAX_RADIUS_M, make_filter, nearby_services_json, refresh_service_points
+from geo.search import (
+    ANALYZE_OVER,
+    MAX_RADIUS_M,
+    analyze_changed_tables,
+    make_filter,
+    nearby_services_json,
+    refresh_service_points,
+)
 from tests.search_data import CASPER, ServiceSpec, add_services
 
 LAT, LON = CASPER
@@ -177,3 +184,111 @@ def test_refresh_drops_retired_services_and_deleted_ones_cascade(conn):
     assert conn.execute("SELECT count(*) AS n FROM service_point WHERE id = %s", [ids["retire"]]).fetchone()["n"] == 0
     total = conn.execute("SELECT count(*) AS n FROM service_point").fetchone()["n"]
     assert total >= 3000  # the sample services came back with it
+
+
+def test_full_and_per_service_refresh_build_identical_rows(conn):
+    # One SQL builds the rows for a full rebuild (after a load) and for listed services (after an
+    # edit): restricted to a few services it must build exactly what the full rebuild does, for
+    # shared and confidential sites, several locations, counties with a court and empty details.
+    add_services(conn, [
+        ServiceSpec("shelter", LAT + 0.01, LON, category="domestic-violence", confidential=True,
+                    stages=["aftercare", "prevention", "court"], languages=["es", "EN", "en"],
+                    hours=[("FR,SA", "22:00", "02:00", "America/Denver"), ("MO", "09:00", "23:59", "America/Denver")]),
+        ServiceSpec("clinic", LAT + 0.02, LON, category="mental-health", cost="sliding scale", ages=(12, 25)),
+        ServiceSpec("bare", LAT + 0.03, LON),
+    ])
+    sid = {r["name"]: r["id"] for r in conn.execute(
+        "SELECT name, id FROM service WHERE source = 'search-test'")}
+    clinic_loc = conn.execute("SELECT location_id FROM service_at_location WHERE service_id = %s",
+                              [sid["clinic"]]).fetchone()["location_id"]
+    # The clinic's second site is in Kansas City (Jackson County, circuit MO-16); the shelter also
+    # works there. The first site's postal address sorts before its physical ones.
+    conn.execute("""INSERT INTO location (id, name, geom, county_fips, source, source_id)
+                    VALUES ('kc-site', 'KC', ST_SetSRID(ST_MakePoint(-94.5786, 39.0997), 4326), '29095',
+                            'search-test', 'kc-site')""")
+    conn.execute("""INSERT INTO service_at_location (id, service_id, location_id, source)
+                    VALUES ('kc-clinic', %s, 'kc-site', 'search-test'), ('kc-shelter', %s, 'kc-site', 'search-test')""",
+                 [sid["clinic"], sid["shelter"]])
+    conn.execute("""INSERT INTO address (id, location_id, address_1, city, state_province, postal_code, address_type)
+                    VALUES ('a0', %(l)s, 'PO Box 1', 'Casper', 'WY', '82602', 'postal'),
+                           ('zz', %(l)s, '9 Later St', 'Casper', 'WY', '82609', 'physical'),
+                           ('kc', 'kc-site', '1 Grand Blvd', 'Kansas City', 'MO', '64106', 'physical')""",
+                 {"l": clinic_loc})
+    conn.execute("INSERT INTO phone (id, service_id, number) VALUES ('0-first', %s, '(307) 555-0199')",
+                 [sid["clinic"]])
+    conn.execute("""INSERT INTO cost_option (service_id, option, amount, currency) VALUES (%s, 'fee', 12.50, 'USD')""",
+                 [sid["clinic"]])
+    conn.execute("""INSERT INTO attribute (link_id, taxonomy_term_id, link_entity)
+                    SELECT %s, id, 'service' FROM taxonomy_term WHERE code = 'crisis-line'""", [sid["clinic"]])
+    for table in ("phone", "schedule", "language", "cost_option", "service_stage"):
+        conn.execute(f"DELETE FROM {table} WHERE service_id = %s", [sid["bare"]])  # noqa: S608
+    conn.execute("DELETE FROM attribute WHERE link_id = %s", [sid["bare"]])
+    ids = list(sid.values())
+
+    def rows() -> list[dict]:
+        return conn.execute(
+            """SELECT id, service_id, location_id, organization_id, geog::text AS geog, confidential, categories,
+                      stages, languages, costs, minimum_age, maximum_age, county_fips, postal_code, tz_name,
+                      open_week::text AS open_week, doc
+               FROM service_point WHERE service_id = ANY(%s) ORDER BY id""", [ids]).fetchall()
+
+    refresh_service_points(conn, ids)
+    listed = rows()
+    for one in ids:
+        refresh_service_points(conn, [one])
+    one_by_one = rows()
+    refresh_service_points(conn)
+    full = rows()
+    assert listed == one_by_one == full
+    by_id = {r["id"]: r for r in full}
+    assert len(full) == 5
+    kc_clinic, kc_shelter = by_id["kc-clinic"], by_id["kc-shelter"]
+    assert kc_clinic["doc"]["court"] == {"kind": "circuit", "code": "MO-16",
+                                         "name": kc_clinic["doc"]["court"]["name"]}
+    assert kc_clinic["postal_code"] == "64106" and kc_clinic["categories"] == ["crisis-line", "mental-health"]
+    assert kc_clinic["doc"]["phones"][0]["number"] == "(307) 555-0199"  # ordered by id
+    assert kc_clinic["doc"]["how_to_get_help"] == "Call (307) 555-0199"
+    assert kc_clinic["costs"] == ["fee", "sliding scale"] and float(kc_clinic["minimum_age"]) == 12
+    clinic = next(r for r in full if r["service_id"] == sid["clinic"] and r["id"] != "kc-clinic")
+    assert clinic["postal_code"] == "82601"  # the physical address first, then the lowest id
+    assert clinic["doc"]["location"]["address"]["address_1"] == "1 Test St"
+    # Confidential: the county's point, no address or postcode, at either site.
+    assert kc_shelter["confidential"] and kc_shelter["postal_code"] is None and kc_shelter["doc"]["location"] is None
+    county_point = conn.execute(
+        """SELECT ST_PointOnSurface(geom)::geography::text AS p FROM region
+           WHERE kind = 'county' AND code = '29095'""").fetchone()["p"]
+    assert kc_shelter["geog"] == county_point and kc_shelter["doc"]["court"]["code"] == "MO-16"
+    shelter = next(r for r in full if r["service_id"] == sid["shelter"] and r["id"] != "kc-shelter")
+    assert shelter["stages"] == ["prevention", "court", "aftercare"]  # the landscape's order
+    assert shelter["languages"] == ["en", "es"]
+    # Friday and Saturday 22:00-02:00 wrap into the next morning; Monday runs to midnight.
+    assert shelter["open_week"] == "{[32400,86400),[424800,439200),[511200,525600)}"
+    bare = next(r for r in full if r["service_id"] == sid["bare"])
+    assert bare["categories"] == bare["stages"] == bare["languages"] == bare["costs"] == []
+    assert bare["open_week"] is None and bare["tz_name"] is None
+    assert {k: bare["doc"][k] for k in ("categories", "phones", "hours", "languages", "cost_options",
+                                        "how_to_get_help")} == {
+        "categories": [], "phones": [], "hours": [], "languages": [], "cost_options": [], "how_to_get_help": None}
+
+
+def test_full_refresh_first_analyzes_what_this_transaction_loaded(conn):
+    # Autovacuum cannot see a load that has not committed: the rebuild's own ANALYZE must, or it
+    # plans for empty tables.
+    add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 4)])
+    analyzed = analyze_changed_tables(conn)
+    assert {"service", "location", "service_at_location", "address", "phone", "schedule", "language",
+            "attribute", "service_stage", "organization", "cost_option"} <= set(analyzed)
+    stats = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'service'").fetchone()
+    assert stats["reltuples"] == conn.execute("SELECT count(*) AS n FROM service").fetchone()["n"]
+
+
+def test_refreshing_a_long_list_of_services_first_analyzes_what_this_transaction_loaded(conn):
+    # A listed refresh of a mid-size import plans on statistics that know its rows too (seven
+    # services: a row count no other test leaves behind in the statistics).
+    add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 8)])
+    ids = [r["id"] for r in conn.execute("SELECT id FROM service WHERE source = 'search-test'")]
+    refresh_service_points(conn, ids + [f"not-loaded-{i}" for i in range(ANALYZE_OVER)])
+    stats = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'location'").fetchone()
+    assert stats["reltuples"] == conn.execute("SELECT count(*) AS n FROM location").fetchone()["n"]
+    assert conn.execute("SELECT count(*) AS n FROM service_point WHERE service_id = ANY(%s)",
+                        [ids]).fetchone()["n"] == 7
