@@ -7,6 +7,7 @@ import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -15,6 +16,14 @@ from geo.db import Connection, copy_rows, query
 from geo.geocode import zip_timezone
 from geo.importer.records import Record
 from geo.taxonomy import term_id
+
+# A progress hook: start(phase description, total) returns advance(n).
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def no_progress(_description: str, _total: int) -> Callable[[int], None]:
+    return lambda _n: None
+
 
 _NAMESPACE = uuid.UUID("7f3b8a52-55d4-4c1e-8a7e-2d0f6b1c9e14")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
@@ -29,6 +38,16 @@ def record_id(source: str, kind: str, source_id: str) -> str:
 
 
 _term_id = functools.cache(term_id)
+
+
+# The details' tables and the columns the tuples built below fill.
+_DETAILS = {
+    "phone": ["id", "service_id", "number", "extension", "type"],
+    "schedule": ["id", "service_id", "freq", "byday", "opens_at", "closes_at", "tz_name"],
+    "language": ["id", "service_id", "code", "name"],
+    "attribute": ["id", "link_id", "taxonomy_term_id", "link_entity", "label"],
+    "service_stage": ["service_id", "stage_code"],
+}
 
 
 def existing_hashes(conn: Connection, source: str, source_ids: list[str]) -> dict[str, str | None]:
@@ -69,8 +88,11 @@ def counties_of_points(conn: Connection, lons: list[float], lats: list[float]) -
     return result
 
 
-def write_records(conn: Connection, source: str, run_id: int, records: list[Record]) -> None:
+def write_records(conn: Connection, source: str, run_id: int, records: list[Record],
+                  progress: Progress = no_progress) -> None:
     """Insert or update the given (new or changed) records and everything hanging off them."""
+    steps = _steps()
+    advance = progress("Writing tables", 1 + len(steps) + len(_DETAILS))  # staging, steps, details
     conn.execute(query("import_stage_tables"))
     services: list[tuple] = []
     locations: list[tuple] = []
@@ -125,14 +147,15 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     copy_rows(conn, "import_area", ["id", "service_id", "source_id", "name", "description", "extent", "extent_type", "wkb"],
               areas)
     conn.execute("ANALYZE import_service; ANALYZE import_location")
-    for statement in _steps():
+    advance(1)
+    for statement in steps:
         conn.execute(statement, {"source": source, "run_id": run_id})
+        advance(1)
     # The details: new rows of services that now exist, so straight into their tables.
-    copy_rows(conn, "phone", ["id", "service_id", "number", "extension", "type"], phones)
-    copy_rows(conn, "schedule", ["id", "service_id", "freq", "byday", "opens_at", "closes_at", "tz_name"],
-              schedules)
-    copy_rows(conn, "language", ["id", "service_id", "code", "name"], languages)
-    copy_rows(conn, "attribute", ["id", "link_id", "taxonomy_term_id", "link_entity", "label"], attributes)
-    copy_rows(conn, "service_stage", ["service_id", "stage_code"], stages)
+    details = {"phone": phones, "schedule": schedules, "language": languages, "attribute": attributes,
+               "service_stage": stages}
+    for table, columns in _DETAILS.items():
+        copy_rows(conn, table, columns, details[table])
+        advance(1)
     if outside:  # the overlay's second half: a point just off every county takes the nearest
         conn.execute(query("assign_location_county_nearest"), {"source": source, "location_ids": outside})

@@ -12,17 +12,10 @@ from psycopg.types.json import Jsonb
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError
 from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes, state_problem
-from geo.importer.apply import existing_hashes, write_records
+from geo.importer.apply import Progress, existing_hashes, no_progress, write_records
 from geo.importer.records import Record
 from geo.importer.vocabulary import Vocabulary
 from geo.search import refresh_service_points
-
-# A progress hook: start(phase description, total) returns advance(n).
-Progress = Callable[[str, int], Callable[[int], None]]
-
-
-def _no_progress(_description: str, _total: int) -> Callable[[int], None]:
-    return lambda _n: None
 
 
 @dataclass
@@ -88,7 +81,7 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
 
 
-def load(path: Path, options: ImportOptions, vocab: Vocabulary, progress: Progress = _no_progress) -> Loaded:
+def load(path: Path, options: ImportOptions, vocab: Vocabulary, progress: Progress = no_progress) -> Loaded:
     """Choose the reader by what PATH is: an HSDS package, HSDS JSON, or a spreadsheet."""
     from geo.importer import hsds, sheet
 
@@ -148,7 +141,7 @@ def place_records(records: list[Record], cascade: Cascade, progress: Progress, *
 
 
 def import_path(conn: Connection, path: Path, options: ImportOptions | None = None,
-                progress: Progress = _no_progress) -> ImportReport:
+                progress: Progress = no_progress) -> ImportReport:
     """Import PATH as one transaction; returns what happened (and why rows were rejected)."""
     options = options or ImportOptions()
     source = options.source or path.stem
@@ -196,12 +189,12 @@ def _import(conn: Connection, loaded: Loaded, source: str, report: ImportReport,
     place_records([r for r in fresh if not r.errors], Cascade(conn, options.geocoder, shapes), progress,
                   require_point=not loaded.format.startswith("hsds"))
     to_write = [r for r in fresh if not r.errors]
-    advance = progress("Writing", len(to_write))
-    write_records(conn, source, report.run_id or 0, to_write)
+    write_records(conn, source, report.run_id or 0, to_write, progress)
     if options.retire_missing:
         report.retired = _retire_missing(conn, source, report.run_id or 0, records, report)
+    advance = progress("Updating nearby search", 1)
     _refresh_search(conn, source, report.run_id or 0)
-    advance(len(to_write))
+    advance(1)
     report.inserted = sum(1 for r in to_write if r.source_id not in known)
     report.updated = len(to_write) - report.inserted
     report.geocoded = dict(Counter(p.precision or "none" for r in to_write for p in r.places))

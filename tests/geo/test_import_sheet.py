@@ -335,3 +335,18 @@ def test_a_service_an_editor_retired_stays_retired_while_the_source_sends_the_sa
     report = import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}), ImportOptions(retire_missing=True))
     assert (report.unchanged, report.retired) == (2, 0)
     assert _live(db, "county") == {"a": True, "b": False}
+
+
+def test_progress_covers_every_phase_of_an_import_to_its_end(db, tmp_path):
+    phases: dict[str, list[int]] = {}
+
+    def progress(description: str, total: int):
+        phases[description] = [0, total]
+
+        def advance(n: int) -> None:
+            phases[description][0] += n
+        return advance
+
+    import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}), progress=progress)
+    assert list(phases) == ["Checking rows", "Writing tables", "Updating nearby search"]
+    assert all(done == total and total > 0 for done, total in phases.values()), phases
