@@ -32,6 +32,13 @@ def prepare_database(settings: Settings) -> None:
     migrate.upgrade(settings)
 
 
+def rebuild_database(settings: Settings, *, sample_count: int) -> SetupReport:
+    """Drop the database and make it again from nothing (tests and benchmarks start clean)."""
+    cluster.drop_database(settings.url())
+    prepare_database(settings)
+    return load_reference(settings, sample_count=sample_count)
+
+
 def load_reference(settings: Settings, *, sample_count: int = 3000) -> SetupReport:
     with connect(settings) as conn:
         changed = load_census_regions(conn, settings.data_dir)

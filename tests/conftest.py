@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 
 from geo import cluster
 from geo.settings import Settings
-from geo.setup import load_reference, prepare_database
+from geo.setup import rebuild_database
 from service.process import AtlasServer, free_port
 
 __all__ = ["LiveServer", "free_port"]  # tests import both from here
@@ -43,9 +43,7 @@ def settings() -> Settings:
     if base.database_url is None:
         cluster.start(base)  # fails loudly if PostgreSQL/PostGIS is not installed
     test = _test_settings()
-    cluster.drop_database(test.url())
-    prepare_database(test)
-    load_reference(test, sample_count=SAMPLE_COUNT)
+    rebuild_database(test, sample_count=SAMPLE_COUNT)
     return test
 
 

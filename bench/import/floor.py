@@ -17,7 +17,7 @@ import psycopg
 
 from geo import cluster
 from geo.settings import Settings
-from geo.setup import load_reference, prepare_database
+from geo.setup import rebuild_database
 
 # Everything an import writes, parents before children.
 TABLES = ["import_run", "organization", "service", "location", "address", "service_at_location", "phone",
@@ -40,9 +40,7 @@ def dump(url: str) -> dict[str, bytes]:
 def fresh_copy_of_schema(settings: Settings) -> Settings:
     """An empty `<db>_floor` database with the same schema and reference data."""
     floor = settings.model_copy(update={"database_url": settings.url() + "_floor"})
-    cluster.drop_database(floor.url())
-    prepare_database(floor)
-    load_reference(floor, sample_count=0)
+    rebuild_database(floor, sample_count=0)
     return floor
 
 

@@ -27,11 +27,10 @@ from psycopg.rows import dict_row
 from run import bench_settings  # bench/import/run.py: the same <db>_bench database
 
 import geo.importer.run as importer_run
-from geo import cluster
 from geo.db import Connection, connect
 from geo.importer import ImportOptions, import_path
 from geo.search import refresh_service_points
-from geo.setup import load_reference, prepare_database
+from geo.setup import rebuild_database
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_ANALYZE = ("ANALYZE service, service_at_location, location, organization, address, phone, schedule, "
@@ -76,9 +75,7 @@ def after_import(csv_path: Path, old: Callable[[Connection, list[str] | None], N
     its transaction, each rolled back to a savepoint so the other starts from the same state."""
     base = bench_settings()
     settings = base.model_copy(update={"database_url": base.url().replace("_bench", "_bench_refresh")})
-    cluster.drop_database(settings.url())
-    prepare_database(settings)
-    load_reference(settings, sample_count=0)
+    rebuild_database(settings, sample_count=0)
     times: dict[str, list[float]] = {"old": [], "new": []}
 
     how: list[str] = []

@@ -21,7 +21,7 @@ import psycopg
 
 from geo import cluster
 from geo.settings import Settings
-from geo.setup import load_reference, prepare_database
+from geo.setup import rebuild_database
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,9 +77,7 @@ def main() -> None:
         for i in range(args.rounds):
             # A fresh database each round: the bench measures a first load, not one into indexes
             # full of the previous round's dead rows.
-            cluster.drop_database(settings.url())
-            prepare_database(settings)
-            load_reference(settings, sample_count=0)
+            rebuild_database(settings, sample_count=0)
             ogr.append(run_ogr2ogr(settings, csv_path))
             seconds, line = run_atlas(settings, csv_path)
             atlas.append(seconds)

@@ -113,9 +113,8 @@ def check_points_in_state(records: list[Record], shapes: StateShapes) -> None:
         inside = shapes.contains_many(state, (p.longitude or 0.0 for p in places),
                                       (p.latitude or 0.0 for p in places))
         for (r, _), p, ok in zip(items, places, inside, strict=True):
-            if not ok:
-                assert p.latitude is not None and p.longitude is not None
-                r.reject("latitude", state_problem(shapes, state, p.latitude, p.longitude) or "", p.origin)
+            if not ok and (reason := state_problem(shapes, state, p.latitude or 0.0, p.longitude or 0.0)):
+                r.reject("latitude", reason, p.origin)
 
 
 def place_records(records: list[Record], cascade: Cascade, progress: Progress, *, require_point: bool) -> None:
