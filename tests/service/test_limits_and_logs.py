@@ -4,7 +4,6 @@ search location or a confidential address."""
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 import psycopg
@@ -15,6 +14,7 @@ from geo.keys import create_key
 from service.app import create_app
 from service.limits import MAX_BODY_BYTES
 from tests.service.editing import cleanup_edits
+from tests.service.logscan import without_generated_values
 
 
 def test_an_oversized_body_is_413_json_whether_announced_or_streamed(client):
@@ -77,25 +77,7 @@ def test_log_lines_are_json_and_never_contain_a_search_location_or_confidential_
     assert {(rec["method"], rec["path"], rec["status"]) for rec in at} >= {
         ("GET", "/api/regions/at", 200), ("POST", "/api/locations", 201), ("POST", "/api/locations", 422)}
     assert all(isinstance(rec["duration_ms"], float) for rec in at)
-    text = _log_text_without_generated_values(live_server.log_path.read_text())
+    text = without_generated_values(live_server.log_path.read_text())
     for leak in ("39.0997", "94.5786", "38.627", "90.1994", "Evergreen", "Hidden House", "63101", "lat="):
         assert leak not in text, leak
 
-
-def _log_text_without_generated_values(text: str) -> str:
-    """Drop what the server makes up itself (timestamps, random request ids, durations), keeping all else.
-
-    Thousands of random hex ids and millisecond timestamps will, now and then, contain a digit run such
-    as 63101 or 38.627 by chance; the leak scan is about what a request carried in, not about those.
-    """
-    kept = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            record = json.loads(line)
-            for generated in ("time", "duration_ms"):
-                record.pop(generated, None)
-            if re.fullmatch(r"[0-9a-f]{32}", str(record.get("request_id", ""))):
-                record.pop("request_id")
-            line = json.dumps(record)
-        kept.append(line)
-    return "\n".join(kept)
