@@ -54,12 +54,11 @@ def compute_missing_deserts(settings: Settings, resolution: int) -> int:
     """A first look at the deserts for every state with court regions, so the demo's maps have
     something to show. Skipped where a run at this resolution is current; returns runs computed."""
     from geo.deserts.model import Parameters
-    from geo.deserts.results import current_data_version
-    from geo.deserts.runs import compute_run, parse_region
+    from geo.deserts.runs import compute_run, data_version, parse_region
 
     computed = 0
     with connect(settings) as conn:
-        version = current_data_version(conn)
+        version = data_version(conn)
         states = conn.execute(
             """SELECT DISTINCT state_fips FROM region WHERE kind IN ('circuit', 'division')
                ORDER BY state_fips"""

@@ -10,7 +10,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from geo.db import Connection, query
-from geo.deserts.runs import RegionRef, region_counties, stage_codes
+from geo.deserts.runs import RegionRef, data_version, region_counties, stage_codes
 from geo.errors import BadRequest, NotFound
 from geo.scope import Scope
 
@@ -83,7 +83,7 @@ def _cells_statement(
     statement = sql.SQL(query("desert_cells_geojson")).format(
         measure=sql.SQL("c.{}").format(sql.Identifier(measure))
     )
-    summary = Jsonb(_run_summary(run, current_data_version(conn)))
+    summary = Jsonb(_run_summary(run, data_version(conn)))
     return statement, {**params, "run_id": run["id"], "run": summary, "measure": measure}
 
 
@@ -112,12 +112,6 @@ def desert_cells(
     row = conn.execute(statement, params).fetchone()
     assert row is not None
     return row["collection"]
-
-
-def current_data_version(conn: Connection) -> str:
-    """The data version a run computed now would record: compared with a run's to say it is stale."""
-    row = conn.execute(query("desert_data_version")).fetchone()
-    return row["version"] if row else ""
 
 
 def _run_summary(run: dict, current_version: str) -> dict:

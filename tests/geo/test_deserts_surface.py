@@ -76,3 +76,26 @@ def test_a_city_makes_its_footprint_urban_not_only_its_own_cell():
     assert urban[centre] and 5 < urban.sum() < len(surface)
     far = np.hypot((surface.lon - city.lon) * 86.7, (surface.lat - city.lat) * 111.0) > 9  # km, roughly
     assert not urban[far].any()
+
+
+def test_a_citys_people_are_spread_over_its_footprint_not_piled_on_its_centre():
+    city = Place(-92.30, 38.90, 60_000)  # radius ≈ 7.0 km: a few dozen res-7 cells
+    surface = build_surface([County("29001", 60_000, WEST)], [city], RES)
+    footprint = surface.footprint(cell_of(surface, city), 60_000, same_county=True)
+    assert 10 < len(footprint) < 60
+    assert surface.population[footprint] == pytest.approx(np.full(len(footprint), 60_000 / len(footprint)))
+    assert np.delete(surface.population, footprint) == pytest.approx(0)  # all the county's people are the city's
+    km = np.hypot((surface.lon - city.lon) * 86.7, (surface.lat - city.lat) * 111.0)
+    assert km[footprint].max() < 7.5 and (surface.population[km > 8] == 0).all()
+    assert surface.population.sum() == pytest.approx(60_000)
+
+
+def test_a_footprint_stops_at_the_county_line_so_each_county_keeps_its_own_people():
+    on_the_line = Place(-92.205, 38.90, 40_000)  # in WEST, 0.4 km from EAST: half its circle is over the line
+    surface = build_surface([County("29001", 50_000, WEST), County("29003", 5000, EAST)], [on_the_line], RES)
+    by_county = np.bincount(surface.county, weights=surface.population)
+    assert by_county == pytest.approx([50_000, 5000])
+    east = surface.county == 1
+    assert surface.population[east] == pytest.approx(np.full(east.sum(), 5000 / east.sum()))
+    # but the city's urban footprint does cross it: its neighbourhoods over the line are urban
+    assert (surface.urban() & east).any()
