@@ -26,9 +26,23 @@ class FieldProblem(ValueError):
 
 @dataclass(frozen=True)
 class Hours:
-    byday: str  # "MO,TU,WE,TH,FR"
+    """One opening rule, as HSDS 3 schedules say it. The defaults are the plain weekly case a sheet's
+    `hours` cell gives; HSDS feeds add monthly rules ("2SA": the second Saturday; "-1FR": the last
+    Friday; or days of the month), seasons (valid_from/valid_to, ISO dates, inclusive) and notes."""
+
+    byday: str  # "MO,TU,WE,TH,FR"; monthly: "2SA", "-1FR,1MO" or "" with bymonthday
     opens_at: str  # "09:00"
     closes_at: str  # "17:00"
+    freq: str = "WEEKLY"  # or "MONTHLY"
+    bymonthday: str | None = None  # monthly: "1,15" or "-1" (the last day)
+    valid_from: str | None = None
+    valid_to: str | None = None
+    description: str | None = None
+
+    @property
+    def is_plain_weekly(self) -> bool:
+        """What a sheet's hours cell can say: every week, all year."""
+        return self.freq == "WEEKLY" and not (self.bymonthday or self.valid_from or self.valid_to)
 
 
 @dataclass
@@ -145,10 +159,33 @@ def parse_hours(value: str | None) -> list[Hours]:
     return result
 
 
+_MONTHLY_DAY = re.compile(r"^(-?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def check_schedule_days(freq: str, byday: str, bymonthday: str | None) -> None:
+    """HSDS's recurrence: weekly days, or for monthly rules which weekday of the month or which days."""
+    if freq not in ("WEEKLY", "MONTHLY"):
+        raise FieldProblem("freq", f"{freq!r} is not WEEKLY or MONTHLY")
+    for token in filter(None, byday.split(",")):
+        m = _MONTHLY_DAY.match(token)
+        if not m or (m[1] and freq == "WEEKLY"):
+            example = "2SA, -1FR" if freq == "MONTHLY" else "MO, TU"
+            raise FieldProblem("byday", f"{token!r} is not a {freq.lower()} day (like {example})")
+    for token in filter(None, (bymonthday or "").split(",")):
+        if freq != "MONTHLY":
+            raise FieldProblem("bymonthday", "days of the month need freq MONTHLY")
+        if not re.fullmatch(r"-?\d{1,2}", token) or not (1 <= abs(int(token)) <= 31):
+            raise FieldProblem("bymonthday", f"{token!r} is not a day of the month (1 to 31, or -1 for the last)")
+    if not byday and not bymonthday:
+        raise FieldProblem("byday", "no days: give byday (or bymonthday for a monthly rule)")
+
+
 def format_hours(hours: list[Hours]) -> str:
-    """The inverse of parse_hours, for exports."""
+    """The inverse of parse_hours, for exports; a sheet's cell holds only plain weekly hours."""
     parts = []
     for h in hours:
+        if not h.is_plain_weekly:
+            continue
         if h.byday == ",".join(DAY_CODES) and (h.opens_at, h.closes_at) == ("00:00", "23:59"):
             parts.append("24/7")
             continue

@@ -44,7 +44,7 @@ PLAN_COLUMNS = {
     "organization": ("id",),
     "address": ("location_id",),
     "phone": ("service_id",),
-    "schedule": ("service_id", "freq", "opens_at", "closes_at", "tz_name"),
+    "schedule": ("service_id", "freq", "opens_at", "closes_at", "tz_name", "valid_from", "valid_to"),
     "language": ("service_id",),
     "cost_option": ("service_id",),
     "attribute": ("link_entity", "link_id"),

@@ -91,15 +91,48 @@ def _options(conn: Conn, lang: str) -> dict[str, list[dict[str, str]]]:
     return {"categories": categories, "stages": stages, "languages": languages}
 
 
+ORDINALS = {"en": {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"},
+            "es": {1: "1.er", 2: "2.º", 3: "3.er", 4: "4.º", 5: "5.º", -1: "último"}}
+MONTH_DAYS = {"en": ("days {} of the month", "the last day of the month"),
+              "es": ("días {} del mes", "el último día del mes")}
+MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+          "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")}
+
+
+def _day_label(token: str, lang: str) -> str:
+    """'MO' → 'Mon'; a monthly '2SA' → '2nd Sat', '-1FR' → 'last Fri'."""
+    code, nth = token[-2:], token[:-2]
+    day = DAYS[lang].get(code, token)
+    if not nth.lstrip("-").isdigit():
+        return day
+    return f"{ORDINALS[lang].get(int(nth), nth)} {day}"
+
+
+def _date_label(iso: str, lang: str) -> str:
+    year, month, day = iso[:10].split("-")
+    return f"{MONTHS[lang][int(month) - 1]} {int(day)}" if lang == "en" else f"{int(day)} {MONTHS[lang][int(month) - 1]}"
+
+
 def _hours(item: dict, lang: str) -> list[str]:
-    """'Mon–Fri 09:00–17:00' style lines for one result."""
-    days = DAYS[lang]
+    """'Mon–Fri 09:00–17:00' style lines for one result, with monthly rules, seasons and notes."""
     lines = []
     for h in item.get("hours") or []:
-        byday = ", ".join(days.get(d.strip(), d.strip()) for d in (h.get("byday") or "").split(",") if d.strip())
+        days = [_day_label(d.strip(), lang) for d in (h.get("byday") or "").split(",") if d.strip()]
+        month_days = [d.strip() for d in (h.get("bymonthday") or "").split(",") if d.strip()]
+        if month_days == ["-1"]:
+            days.append(MONTH_DAYS[lang][1])
+        elif month_days:
+            days.append(MONTH_DAYS[lang][0].format(", ".join(month_days)))
         opens, closes = (h.get("opens_at") or "")[:5], (h.get("closes_at") or "")[:5]
-        if byday and opens and closes:
-            lines.append(f"{byday} {opens}–{closes}")
+        if not (days and opens and closes):
+            continue
+        line = f"{', '.join(days)} {opens}–{closes}"
+        if h.get("valid_from") or h.get("valid_to"):
+            span = " – ".join(_date_label(d, lang) if d else "…" for d in (h.get("valid_from"), h.get("valid_to")))
+            line += f" ({span})"
+        if h.get("description"):
+            line += f" · {h['description']}"
+        lines.append(line)
     return lines
 
 

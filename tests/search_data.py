@@ -29,7 +29,9 @@ class ServiceSpec:
     cost: str = "free"
     ages: tuple[int | None, int | None] = (None, None)
     confidential: bool = False
-    hours: list[tuple[str, str, str, str]] = field(
+    # (byday, opens, closes, time zone[, {freq, bymonthday, valid_from, valid_to, description}]): weekly
+    # unless told
+    hours: list[tuple] = field(
         default_factory=lambda: [("MO,TU,WE,TH,FR", "09:00", "17:00", "America/Denver")])
     address: str = "1 Test St"
     postal_code: str = "82601"
@@ -59,10 +61,14 @@ def add_services(conn: Connection, services: list[ServiceSpec]) -> dict[str, str
                      "VALUES (%s, %s, 'Casper', 'WY', %s)", [loc, s.address, s.postal_code])
         conn.execute("INSERT INTO phone (service_id, number, type) VALUES (%s, '(307) 555-0100', 'voice')",
                      [svc])
-        for byday, opens, closes, tz in s.hours:
+        for byday, opens, closes, tz, *more in s.hours:
+            rule = more[0] if more else {}
             conn.execute(
-                """INSERT INTO schedule (service_id, freq, byday, opens_at, closes_at, tz_name)
-                   VALUES (%s, 'WEEKLY', %s, %s, %s, %s)""", [svc, byday, opens, closes, tz])
+                """INSERT INTO schedule (service_id, freq, byday, bymonthday, opens_at, closes_at, tz_name,
+                                         valid_from, valid_to, description)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                [svc, rule.get("freq", "WEEKLY"), byday, rule.get("bymonthday"), opens, closes, tz,
+                 rule.get("valid_from"), rule.get("valid_to"), rule.get("description")])
         for code in s.languages:
             conn.execute("INSERT INTO language (service_id, code, name) VALUES (%s, %s, %s)", [svc, code, code])
         conn.execute("INSERT INTO cost_option (service_id, option) VALUES (%s, %s)", [svc, s.cost])
@@ -75,3 +81,13 @@ def add_services(conn: Connection, services: list[ServiceSpec]) -> dict[str, str
     assign_counties(conn, SOURCE)
     refresh_service_points(conn, service_ids)
     return ids
+
+
+def remove_services(conn: Connection, ids: dict[str, str]) -> None:
+    """Undo add_services for tests that had to commit: the rows and their search-table entries."""
+    service_ids = [r["service_id"] for r in conn.execute(
+        "SELECT service_id FROM service_at_location WHERE id = ANY(%s)", [list(ids.values())])]
+    conn.execute("DELETE FROM service WHERE id = ANY(%s)", [service_ids])
+    for table in ("location", "organization"):
+        conn.execute(f"DELETE FROM {table} WHERE source = %s", [SOURCE])  # noqa: S608
+    refresh_service_points(conn, service_ids)

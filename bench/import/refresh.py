@@ -37,7 +37,7 @@ OLD_ANALYZE = ("ANALYZE service, service_at_location, location, organization, ad
                "language, cost_option, attribute, service_stage, region, region_member")
 # Every column, the point as its exact EWKB text (geography has no exact equality of its own).
 COLUMNS = ("id, service_id, location_id, organization_id, geog::text AS geog, confidential, categories, stages, "
-           "languages, costs, minimum_age, maximum_age, county_fips, postal_code, tz_name, open_week, doc")
+           "languages, costs, minimum_age, maximum_age, county_fips, postal_code, tz_name, open_week, open_dated, doc")
 
 
 def old_refresh(rows_sql: str) -> Callable[[Connection, list[str] | None], None]:

@@ -43,7 +43,8 @@ _term_id = functools.cache(term_id)
 # The details' tables and the columns the tuples built below fill.
 _DETAILS = {
     "phone": ["id", "service_id", "number", "extension", "type"],
-    "schedule": ["id", "service_id", "freq", "byday", "opens_at", "closes_at", "tz_name"],
+    "schedule": ["id", "service_id", "freq", "byday", "bymonthday", "opens_at", "closes_at", "tz_name",
+                 "valid_from", "valid_to", "description"],
     "language": ["id", "service_id", "code", "name"],
     "attribute": ["id", "link_id", "taxonomy_term_id", "link_entity", "label"],
     "service_stage": ["service_id", "stage_code"],
@@ -121,7 +122,8 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         for i, ph in enumerate(r.phones):
             phones.append((f"{sid}:phone:{i:04d}", sid, ph.number, ph.extension, ph.type))
         for i, h in enumerate(r.hours):
-            schedules.append((f"{sid}:schedule:{i:04d}", sid, "WEEKLY", h.byday, h.opens_at, h.closes_at, tz))
+            schedules.append((f"{sid}:schedule:{i:04d}", sid, h.freq, h.byday, h.bymonthday, h.opens_at,
+                              h.closes_at, tz, h.valid_from, h.valid_to, h.description))
         for i, lang in enumerate(r.languages):
             code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
             languages.append((f"{sid}:language:{i:04d}", sid, code, lang))

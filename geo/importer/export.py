@@ -33,7 +33,8 @@ HSDS_COLUMNS = {
     "addresses": ["id", "location_id", "address_1", "city", "state_province", "postal_code", "country",
                   "address_type"],
     "phones": ["id", "service_id", "number", "extension", "type"],
-    "schedules": ["id", "service_id", "freq", "byday", "opens_at", "closes_at", "timezone"],
+    "schedules": ["id", "service_id", "freq", "byday", "bymonthday", "opens_at", "closes_at", "valid_from",
+                  "valid_to", "description", "timezone"],
     "languages": ["id", "service_id", "name", "code"],
     "taxonomy_terms": ["id", "code", "name", "description", "taxonomy", "language"],
     "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity"],
@@ -77,8 +78,9 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
     collect("phones", """SELECT service_id, number, extension, type FROM phone
                          WHERE service_id = ANY(%s) ORDER BY id""")
     collect("hours", """SELECT service_id, byday, to_char(opens_at, 'HH24:MI') AS opens_at,
-                               to_char(closes_at, 'HH24:MI') AS closes_at FROM schedule
-                        WHERE service_id = ANY(%s) AND freq = 'WEEKLY' ORDER BY id""")
+                               to_char(closes_at, 'HH24:MI') AS closes_at, freq, bymonthday,
+                               valid_from::text, valid_to::text, description FROM schedule
+                        WHERE service_id = ANY(%s) AND opens_at IS NOT NULL ORDER BY id""")
     collect("places", """SELECT sal.service_id, coalesce(l.source_id, l.id) AS source_id, l.name,
                                 l.latitude::float8 AS latitude, l.longitude::float8 AS longitude,
                                 l.geocode_precision, l.geocode_source, l.confidential,
@@ -100,7 +102,8 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
         r.stages = [x["stage_code"] for x in d["stages"]]
         r.languages = [x["name"] or x["code"] for x in d["languages"]]
         r.phones = [Phone(x["number"], x["extension"], x["type"]) for x in d["phones"]]
-        r.hours = [Hours(x["byday"], x["opens_at"], x["closes_at"]) for x in d["hours"]]
+        r.hours = [Hours(x["byday"] or "", x["opens_at"], x["closes_at"], x["freq"] or "WEEKLY", x["bymonthday"],
+                         x["valid_from"], x["valid_to"], x["description"]) for x in d["hours"]]
         for x in d["places"]:
             p = Place(x["source_id"], x["name"], x["address_1"] or None, x["city"] or None,
                       x["state_province"] or None, x["postal_code"] or None, x["latitude"], x["longitude"],
@@ -149,8 +152,10 @@ def hsds_tables(records: list[Record]) -> dict[str, list[dict[str, str]]]:
                                 "extension": ph.extension or "", "type": ph.type or ""})
         for i, h in enumerate(r.hours):
             t["schedules"].append({"id": f"{r.source_id}:schedule:{i}", "service_id": r.source_id,
-                                   "freq": "WEEKLY", "byday": h.byday, "opens_at": h.opens_at,
-                                   "closes_at": h.closes_at, "timezone": ""})
+                                   "freq": h.freq, "byday": h.byday, "bymonthday": h.bymonthday or "",
+                                   "opens_at": h.opens_at, "closes_at": h.closes_at,
+                                   "valid_from": h.valid_from or "", "valid_to": h.valid_to or "",
+                                   "description": h.description or "", "timezone": ""})
         for i, lang in enumerate(r.languages):
             code = lang.lower() if len(lang) <= 3 and lang.isalpha() else ""
             t["languages"].append({"id": f"{r.source_id}:language:{i}", "service_id": r.source_id,

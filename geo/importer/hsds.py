@@ -11,6 +11,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,10 +19,10 @@ import shapely
 
 from geo.errors import BadRequest, RowError
 from geo.fields import (
-    DAY_CODES,
     FieldProblem,
     Hours,
     check_coordinates,
+    check_schedule_days,
     parse_coordinate,
     parse_phone,
 )
@@ -178,6 +179,30 @@ def _hhmm(value: str) -> str:
     return f"{int(h):02d}:{int(rest.partition(':')[0] or 0):02d}"
 
 
+def _schedule_hours(sch: Row) -> Hours:
+    """An HSDS schedule row with opening times: weekly or monthly, in season or all year."""
+    freq = (sch.get("freq") or "WEEKLY").strip().upper()
+    byday = ",".join(d.strip().upper() for d in sch.get("byday").split(",") if d.strip())
+    bymonthday = ",".join(d.strip() for d in sch.get("bymonthday").split(",") if d.strip()) or None
+    check_schedule_days(freq, byday, bymonthday)
+    try:
+        opens, closes = _hhmm(sch.get("opens_at")), _hhmm(sch.get("closes_at") or "23:59")
+        time.fromisoformat(opens), time.fromisoformat(closes)
+    except ValueError:
+        raise FieldProblem("opens_at", "opens_at/closes_at are not times (HH:MM)") from None
+    season = {}
+    for name in ("valid_from", "valid_to"):
+        value = sch.get(name).strip()
+        try:
+            season[name] = date.fromisoformat(value).isoformat() if value else None
+        except ValueError:
+            raise FieldProblem(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if season["valid_from"] and season["valid_to"] and season["valid_to"] < season["valid_from"]:
+        raise FieldProblem("valid_to", f"{season['valid_to']} is before valid_from {season['valid_from']}")
+    return Hours(byday, opens, closes, freq, bymonthday, season["valid_from"], season["valid_to"],
+                 sch.get("description").strip() or None)
+
+
 def _make_valid_area(extent: str) -> tuple[str | None, str | None, str | None]:
     """(GeoJSON of a valid polygonal area, note when it had to be repaired, reason when unusable)."""
     try:
@@ -277,17 +302,12 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             phone.type = ph.get("type") or None
             record.phones.append(phone)
         for sch in schedules.get(sid, []):
-            byday = ",".join(d.strip().upper() for d in sch.get("byday").split(",") if d.strip())
-            if sch.get("freq").upper() not in ("", "WEEKLY") or not byday or not sch.get("opens_at"):
-                continue  # monthly rules and free-text schedules are kept out of opening hours
-            bad = [d for d in byday.split(",") if d not in DAY_CODES]
+            if not sch.get("opens_at"):
+                continue  # free-text schedules ("call for hours") carry no opening hours
             try:
-                if bad:
-                    raise FieldProblem("byday", f"{bad[0]!r} is not a day (MO TU WE TH FR SA SU)")
-                record.hours.append(Hours(byday, _hhmm(sch.get("opens_at")), _hhmm(sch.get("closes_at") or "23:59")))
-            except (ValueError, FieldProblem) as e:
-                why = e.reason if isinstance(e, FieldProblem) else "opens_at/closes_at are not times (HH:MM)"
-                record.errors.append(RowError(sch.file, sch.line, "byday" if bad else "opens_at", why))
+                record.hours.append(_schedule_hours(sch))
+            except FieldProblem as p:
+                record.errors.append(RowError(sch.file, sch.line, p.field_name, p.reason))
         record.languages = list(dict.fromkeys(
             lang.get("name") or lang.get("code") for lang in languages.get(sid, [])
             if lang.get("name") or lang.get("code")))

@@ -85,6 +85,10 @@ class Record:
             k: v for k, v in _plain(self).items()
             if k not in ("file", "line", "raw", "errors", "import_hash")
         }
+        for h in data["hours"]:  # the plain weekly fields alone, as hashed before HSDS seasons and months
+            for k in ("freq", "bymonthday", "valid_from", "valid_to", "description"):
+                if h[k] in (None, "WEEKLY"):
+                    del h[k]
         for p in data["places"]:
             p.pop("origin", None)
             if p["geocode_source"] != "source":

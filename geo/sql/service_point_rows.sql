@@ -33,7 +33,7 @@ WITH counties AS (
            cat.codes AS category_codes, cat.terms, st.codes AS stage_codes, lang.codes AS language_codes,
            lang.list AS language_list, cost.options AS cost_codes, cost.list AS cost_list,
            ph.list AS phone_list, ph.list -> 0 ->> 'number' AS first_number,  -- phones are ordered by id
-           sch.list AS schedule_list, sch.tz_name, wk.open_week
+           sch.list AS schedule_list, sch.tz_name, wk.open_week, sch.open_dated
     FROM service_at_location sal
     JOIN service s ON s.id = sal.service_id
     JOIN organization o ON o.id = s.organization_id
@@ -96,16 +96,21 @@ WITH counties AS (
     LEFT JOIN (
         SELECT service_id,
                jsonb_agg(jsonb_build_object('byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
-                                            'tz_name', tz_name, 'freq', freq, 'description', description)
+                                            'tz_name', tz_name, 'freq', freq, 'bymonthday', bymonthday,
+                                            'valid_from', valid_from, 'valid_to', valid_to,
+                                            'description', description)
                          ORDER BY id) AS list,
-               min(tz_name) AS tz_name
+               min(tz_name) AS tz_name,
+               -- Rules open_week cannot hold (they depend on the date): open-now asks schedule_open_at.
+               bool_or(opens_at IS NOT NULL AND (coalesce(freq, 'WEEKLY') <> 'WEEKLY'
+                                                 OR valid_from IS NOT NULL OR valid_to IS NOT NULL)) AS open_dated
         FROM schedule
         WHERE service_id IS NOT NULL
           AND (%(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[]))
         GROUP BY service_id
     ) sch ON sch.service_id = s.id
     LEFT JOIN (
-        -- Each weekly opening as [start, end) seconds since Monday 00:00; past midnight wraps round.
+        -- Each all-year weekly opening as [start, end) seconds since Monday 00:00; past midnight wraps round.
         SELECT span.service_id, range_agg(r) AS open_week
         FROM (
             SELECT sc.service_id, sc.opens_s, sc.closes_s, d.idx * 86400 AS day_s,
@@ -117,6 +122,7 @@ WITH counties AS (
                   WHERE service_id IS NOT NULL
                     AND (%(service_ids)s::text[] IS NULL OR service_id = ANY(%(service_ids)s::text[]))
                     AND coalesce(freq, 'WEEKLY') = 'WEEKLY' AND opens_at IS NOT NULL
+                    AND valid_from IS NULL AND valid_to IS NULL
                     AND closes_at IS NOT NULL AND tz_name IS NOT NULL) sc
             CROSS JOIN LATERAL (  -- the row's own days, not a table lookup
                 SELECT array_position(ARRAY['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'], upper(trim(day))) - 1 AS idx
@@ -137,11 +143,12 @@ WITH counties AS (
 )
 INSERT INTO service_point (id, service_id, location_id, organization_id, geog, confidential, categories,
                            stages, languages, costs, minimum_age, maximum_age, county_fips, postal_code,
-                           tz_name, open_week, doc)
+                           tz_name, open_week, open_dated, doc)
 SELECT r.id, r.service_id, r.location_id, r.organization_id, r.point::geography, r.confidential,
        coalesce(r.category_codes, '{}'), coalesce(r.stage_codes, '{}'), coalesce(r.language_codes, '{}'),
        coalesce(r.cost_codes, '{}'), r.minimum_age, r.maximum_age, r.fips,
        CASE WHEN r.confidential THEN NULL ELSE r.postal_code END, r.tz_name, r.open_week,
+       coalesce(r.open_dated, false),
        jsonb_build_object(
            'id', r.id,
            'service_id', r.service_id,

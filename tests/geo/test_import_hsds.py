@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.fields import Hours
 from geo.importer import ImportOptions, import_path
 from geo.importer.export import export, read_records
 
@@ -108,6 +109,47 @@ def test_hsds_json_and_ndjson_service_objects_import_the_same_records(db, tmp_pa
         assert read_records(db, source=name) == expected
 
 
+SCHEDULES = """id,service_id,freq,byday,bymonthday,opens_at,closes_at,valid_from,valid_to,description
+sch-1,svc-1,WEEKLY,"MO,TU,WE,TH,FR",,09:00,17:00,,,
+sch-2,svc-1,MONTHLY,"2SA,-1fr",,10:00,12:00,,,Food distribution
+sch-3,svc-2,MONTHLY,,"1, 15",13:00,15:00,2026-06-01,2026-08-31,Summer clinic
+sch-4,svc-2,,,,,,,,Call for evening hours
+sch-5,svc-3,WEEKLY,2SA,,09:00,10:00,,,
+sch-6,svc-3,DAILY,MO,,09:00,10:00,,,
+sch-7,svc-3,MONTHLY,,32,09:00,10:00,,,
+sch-8,svc-3,WEEKLY,MO,,09:00,10:00,June,,
+sch-9,svc-3,WEEKLY,MO,,09:00,10:00,2026-08-31,2026-06-01,
+sch-10,svc-3,MONTHLY,,,09:00,10:00,,,
+sch-11,svc-3,WEEKLY,MO,,9am,10:00,,,
+"""
+
+
+def test_hsds_monthly_and_seasonal_schedules_are_kept_and_bad_rules_reported(db, tmp_path):
+    package = _package(tmp_path)
+    (package / "schedules.csv").write_text(SCHEDULES)
+    report = import_path(db, package)
+    schedule_errors = {(e.line, e.field, e.reason) for e in report.errors if e.file == "schedules.csv"}
+    assert schedule_errors == {
+        (6, "byday", "'2SA' is not a weekly day (like MO, TU)"),
+        (7, "freq", "'DAILY' is not WEEKLY or MONTHLY"),
+        (8, "bymonthday", "'32' is not a day of the month (1 to 31, or -1 for the last)"),
+        (9, "valid_from", "'June' is not a date (YYYY-MM-DD)"),
+        (10, "valid_to", "2026-06-01 is before valid_from 2026-08-31"),
+        (11, "byday", "no days: give byday (or bymonthday for a monthly rule)"),
+        (12, "opens_at", "opens_at/closes_at are not times (HH:MM)"),
+    }
+    assert report.inserted == 2  # svc-3 is rejected for its schedules; svc-1 and svc-2 keep all of theirs
+    svc1, svc2 = read_records(db, source="directory")
+    assert svc1.hours == [Hours("MO,TU,WE,TH,FR", "09:00", "17:00"),
+                          Hours("2SA,-1FR", "10:00", "12:00", "MONTHLY", description="Food distribution")]
+    assert svc2.hours == [Hours("", "13:00", "15:00", "MONTHLY", "1,15", "2026-06-01", "2026-08-31", "Summer clinic")]
+    # They go back out as HSDS and come in again the same.
+    export(db, "hsds", tmp_path / "out", source="directory")
+    again = import_path(db, tmp_path / "out", ImportOptions(source="again"))
+    assert (again.inserted, again.rejected) == (2, 0), again.errors
+    assert read_records(db, source="again") == [svc1, svc2]
+
+
 def test_json_service_with_a_bad_phone_is_reported_at_its_ndjson_line(db, tmp_path):
     good = {"id": "j-1", "name": "Pantry", "organization": {"id": "o", "name": "Org"},
             "phones": [{"number": "573-882-1234"}]}
@@ -130,8 +172,9 @@ def _service_object(r) -> dict:
         "organization": {"id": r.organization_id, "name": r.organization},
         "phones": [{"id": f"{r.source_id}-p{i}", "number": p.number, "extension": p.extension, "type": p.type}
                    for i, p in enumerate(r.phones)],
-        "schedules": [{"freq": "WEEKLY", "byday": h.byday, "opens_at": h.opens_at, "closes_at": h.closes_at}
-                      for h in r.hours],
+        "schedules": [{"freq": h.freq, "byday": h.byday, "bymonthday": h.bymonthday, "opens_at": h.opens_at,
+                       "closes_at": h.closes_at, "valid_from": h.valid_from, "valid_to": h.valid_to,
+                       "description": h.description} for h in r.hours],
         "languages": [{"name": lang} for lang in r.languages],
         "attributes": [{"taxonomy_term": {"id": f"t-{c}", "code": c, "taxonomy": "upstream-atlas"}} for c in r.categories]
                       + [{"taxonomy_term": {"id": f"s-{c}", "code": c, "taxonomy": "upstream-atlas-stages"}}

@@ -113,6 +113,44 @@ def test_open_now_uses_each_schedules_time_zone(conn):
         "new york office", "chicago office", "night line"]
 
 
+def test_open_now_follows_monthly_rules_and_seasons_in_local_time(conn):
+    denver = "America/Denver"  # December 2026: Saturdays 5, 12, 19, 26; Fridays 4, 11, 18, 25
+    add_services(conn, [
+        ServiceSpec("second saturday pantry", LAT + 0.001, LON,
+                    hours=[("2SA", "10:00", "12:00", denver, {"freq": "MONTHLY"})]),
+        ServiceSpec("last friday clinic", LAT + 0.002, LON,
+                    hours=[("-1FR", "13:00", "15:00", denver, {"freq": "MONTHLY"})]),
+        ServiceSpec("first and fifteenth", LAT + 0.003, LON,
+                    hours=[("", "09:00", "17:00", denver, {"freq": "MONTHLY", "bymonthday": "1,15"})]),
+        ServiceSpec("summer meals", LAT + 0.004, LON,
+                    hours=[("MO,TU,WE,TH,FR", "11:00", "13:00", denver,
+                            {"valid_from": "2026-06-01", "valid_to": "2026-08-31"})]),
+        ServiceSpec("last saturday late", LAT + 0.005, LON,
+                    hours=[("-1SA", "22:00", "02:00", denver, {"freq": "MONTHLY"})]),
+        ServiceSpec("weekday office", LAT + 0.006, LON),  # MO-FR 09:00-17:00 Denver, all year
+    ])
+
+    def open_at(*utc: int) -> list[str]:
+        return names(search(conn, open_now=True, at=datetime(*utc, tzinfo=UTC)))
+
+    assert open_at(2026, 12, 12, 17, 30) == ["second saturday pantry"]  # Sat 12th, 10:30 MST
+    assert open_at(2026, 12, 5, 17, 30) == []  # the first Saturday
+    assert open_at(2026, 12, 25, 20, 30) == ["last friday clinic", "weekday office"]  # 13:30 on the 25th
+    assert open_at(2026, 12, 18, 20, 30) == ["weekday office"]  # a Friday, not the last
+    assert open_at(2026, 12, 15, 19, 0) == ["first and fifteenth", "weekday office"]  # Tue 15th, noon
+    assert open_at(2027, 1, 1, 16, 0) == ["first and fifteenth", "weekday office"]  # Fri 1st, 09:00
+    assert open_at(2026, 7, 20, 17, 30) == ["summer meals", "weekday office"]  # Mon 20 July, 11:30 MDT
+    assert open_at(2026, 12, 14, 18, 30) == ["weekday office"]  # the same Monday hour, out of season
+    assert open_at(2026, 12, 27, 8, 0) == ["last saturday late"]  # 01:00 after the last Saturday
+    assert open_at(2026, 12, 20, 8, 0) == []  # 01:00 after the 19th: not the last Saturday
+    everyone = search(conn, at=datetime(2026, 12, 12, 17, 30, tzinfo=UTC))
+    assert {i["name"]: i["open_now"] for i in everyone["contents"]} == {
+        "second saturday pantry": True, "last friday clinic": False, "first and fifteenth": False,
+        "summer meals": False, "last saturday late": False, "weekday office": False}
+    pantry = everyone["contents"][0]["hours"][0]
+    assert (pantry["freq"], pantry["byday"], pantry["valid_from"]) == ("MONTHLY", "2SA", None)
+
+
 def test_paging_edges_follow_the_hsds_page_shape(conn):
     add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 6)])
     first = search(conn, per_page=2)

@@ -3,7 +3,11 @@ from local Leaflet without basemap tiles, Spanish labels, no cookies, a printabl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from tests.search_data import CASPER, ServiceSpec, add_services, remove_services
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +65,34 @@ def test_user_text_is_escaped_and_an_unknown_place_suggests_a_zip(page, live_ser
     assert "ZIP" in alert.inner_text()
     assert page.locator("img[src=x]").count() == 0 and page.title() != "1"
     assert page.input_value("#near") == '<img src=x onerror="document.title=1">'
+
+
+@pytest.fixture
+def monthly_pantry(committed_conn) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A pantry in Casper, WY (no sample data near) open on monthly days in summer, whose schedule
+    note is a script payload; committed for the server to see, removed afterwards."""
+    rule = {"freq": "MONTHLY", "valid_from": "2026-06-01", "valid_to": "2026-08-31",
+            "description": '<img src=x onerror="document.title=2">Bring ID'}
+    ids = add_services(committed_conn, [ServiceSpec(
+        "Sample: Monthly pantry", *CASPER, hours=[("2SA,-1FR", "10:00", "12:00", "America/Denver", rule)])])
+    try:
+        yield "Sample: Monthly pantry"
+    finally:
+        remove_services(committed_conn, ids)
+
+
+def test_monthly_and_seasonal_hours_read_as_words_and_their_notes_as_text(page, live_server, monthly_pantry):
+    page.goto(f"{live_server.url}/find")
+    page.get_by_label("ZIP code, town or address").fill("82601")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_selector("body[data-find-ready]", timeout=20_000)
+    result = page.locator("li.result", has_text=monthly_pantry)
+    assert '2nd Sat, last Fri 10:00–12:00 (Jun 1 – Aug 31) · <img src=x onerror="document.title=2">Bring ID' in (
+        result.inner_text())
+    assert page.locator("img[src=x]").count() == 0 and page.title() != "2"
+    page.goto(f"{live_server.url}/find?lang=es")
+    page.locator("#near").fill("82601")
+    page.locator("#near").press("Enter")
+    page.wait_for_selector("body[data-find-ready]", timeout=20_000)
+    assert "2.º sáb, último vie 10:00–12:00 (1 jun – 31 ago)" in page.locator(
+        "li.result", has_text=monthly_pantry).inner_text()
