@@ -16,7 +16,7 @@ SELECT json_build_object(
                     'extension', ph.extension, 'type', ph.type, 'description', ph.description)
                     ORDER BY ph.id), '[]') FROM phone ph WHERE ph.service_id = s.id),
     'schedules', (SELECT coalesce(json_agg(json_build_object('id', sc.id, 'freq', sc.freq, 'byday', sc.byday,
-                    'opens_at', sc.opens_at, 'closes_at', sc.closes_at, 'timezone', sc.timezone,
+                    'bymonthday', sc.bymonthday, 'opens_at', sc.opens_at, 'closes_at', sc.closes_at, 'timezone', sc.timezone,
                     'tz_name', sc.tz_name, 'valid_from', sc.valid_from, 'valid_to', sc.valid_to,
                     'description', sc.description) ORDER BY sc.id), '[]')
                   FROM schedule sc WHERE sc.service_id = s.id),
