@@ -5,10 +5,13 @@ frame it. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
+from geo.deserts.model import Parameters
+from geo.deserts.runs import RegionRef, compute_run
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -107,3 +110,49 @@ def test_embed_builder_previews_the_embed_and_offers_the_snippet(page, live_serv
     frame = page.frame_locator(".preview iframe")
     frame.locator("body[data-atlas-loaded]").wait_for(timeout=20_000)
     page.screenshot(path=str(artifacts / "embed-builder.png"), full_page=True)
+
+
+@pytest.fixture
+def st_louis_food_run(committed_conn) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """A real desert run for the 22nd Circuit (St. Louis city), food, committed for the server to
+    read; removed afterwards (its cells and rollups go with it)."""
+    with committed_conn.transaction():
+        run_id = compute_run(committed_conn, RegionRef("circuit", "MO-22"), categories=["food"],
+                             params=Parameters(resolution=7))
+    try:
+        yield run_id
+    finally:
+        committed_conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])
+
+
+# Pixels of the overlay canvas in the desert classes' warm colours (yellow to red), not the grey
+# county fill or the blue boundaries.
+WARM_PIXELS = """() => {
+    const c = document.querySelector('.leaflet-overlay-pane canvas');
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i] > data[i + 2] + 60) n++;
+    return n;
+}"""
+
+
+def test_embed_draws_a_circuits_desert_cells_with_their_classes_in_the_legend(
+        page, live_server, third_party_site, st_louis_food_run, committed_conn, artifacts):
+    cells = committed_conn.execute("SELECT count(*) AS n FROM desert_cell WHERE run_id = %s",
+                                   [st_louis_food_run]).fetchone()["n"]
+    host = third_party_site.page_embedding(
+        "st-louis-city.html", f"{live_server.url}/embed/circuit:MO-22?category=food&basemap=false")
+    frame, inner = embed_frame(page, host)
+    loaded = json.loads(frame.locator("body").get_attribute("data-atlas-loaded") or "{}")
+    assert loaded["deserts"] == cells > 10
+    legend = frame.locator('.atlas-legend li[data-layer="deserts"]')
+    counts = [int(t.rsplit("(", 1)[1].rstrip(")")) for t in legend.locator("ul.classes li").all_inner_texts()]
+    assert len(counts) >= 2 and sum(counts) == cells
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "embed-desert-cells.png"))
+    # The cells fill the city; without them only its outline and the services are drawn.
+    with_cells = inner.evaluate(WARM_PIXELS)
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text="Service deserts").locator("input").uncheck()
+    page.wait_for_timeout(300)
+    assert with_cells > 10_000 and inner.evaluate(WARM_PIXELS) < 0.1 * with_cells
