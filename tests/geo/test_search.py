@@ -151,6 +151,41 @@ def test_open_now_follows_monthly_rules_and_seasons_in_local_time(conn):
     assert (pantry["freq"], pantry["byday"], pantry["valid_from"]) == ("MONTHLY", "2SA", None)
 
 
+def test_a_change_made_outside_the_app_that_hides_a_service_takes_it_out_of_search_at_once(conn):
+    """psql or a script does not refresh service_point; the search table must not go on showing a
+    site at its street point once it is confidential, nor a service once it is retired or closed."""
+    ids = add_services(conn, [ServiceSpec(n, LAT + 0.001 * k, LON) for k, n in
+                              enumerate(["new shelter", "closing pantry", "retired clinic", "moved office"], 1)])
+    sal = {name: conn.execute("SELECT service_id, location_id FROM service_at_location WHERE id = %s",
+                              [i]).fetchone() for name, i in ids.items()}
+    assert names(search(conn)) == ["new shelter", "closing pantry", "retired clinic", "moved office"]
+    conn.execute("UPDATE location SET confidential = true WHERE id = %s", [sal["new shelter"]["location_id"]])
+    conn.execute("UPDATE service SET status = 'inactive' WHERE id = %s", [sal["closing pantry"]["service_id"]])
+    conn.execute("UPDATE service SET retired_at = now() WHERE id = %s", [sal["retired clinic"]["service_id"]])
+    conn.execute("UPDATE location SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
+                 [LON, LAT + 0.05, sal["moved office"]["location_id"]])
+    conn.execute("UPDATE service SET name = 'renamed' WHERE id = %s", [sal["retired clinic"]["service_id"]])
+    assert names(search(conn)) == []
+    refresh_service_points(conn, [s["service_id"] for s in sal.values()])
+    page = search(conn, radius_m=200_000)  # the shelter now stands at its county's point, not its own
+    found = {item["name"]: item for item in page["contents"]}
+    assert set(found) == {"new shelter", "moved office"}
+    shelter, moved = found["new shelter"], found["moved office"]
+    assert shelter["confidential"] and shelter["location"] is None and shelter["distance_m"] is None
+    assert moved["distance_m"] == pytest.approx(5550, rel=0.01)
+
+
+def test_ordinary_updates_leave_the_search_table_alone(conn):
+    ids = add_services(conn, [ServiceSpec("steady clinic", LAT + 0.001, LON)])
+    before = conn.execute("SELECT count(*) AS n FROM service_point WHERE id = %s", [ids["steady clinic"]]).fetchone()
+    conn.execute("""UPDATE service SET name = 'steady clinic', updated_at = now()
+                    WHERE id = (SELECT service_id FROM service_at_location WHERE id = %s)""", [ids["steady clinic"]])
+    conn.execute("""UPDATE location SET name = 'front door'
+                    WHERE id = (SELECT location_id FROM service_at_location WHERE id = %s)""", [ids["steady clinic"]])
+    after = conn.execute("SELECT count(*) AS n FROM service_point WHERE id = %s", [ids["steady clinic"]]).fetchone()
+    assert before["n"] == after["n"] == 1
+
+
 def test_paging_edges_follow_the_hsds_page_shape(conn):
     add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 6)])
     first = search(conn, per_page=2)
@@ -216,7 +251,8 @@ def test_refresh_drops_retired_services_and_deleted_ones_cascade(conn):
     assert names(search(conn)) == ["keep", "retire", "delete"]
     conn.execute("UPDATE service SET retired_at = now() WHERE name = 'retire'")
     conn.execute("DELETE FROM service WHERE name = 'delete'")
-    assert names(search(conn)) == ["keep", "retire"]  # deleted: gone at once (ON DELETE CASCADE)
+    # Both gone at once: the retired one by migration 0010's trigger, the deleted one by ON DELETE CASCADE.
+    assert names(search(conn)) == ["keep"]
     refresh_service_points(conn)  # the full rebuild, as after a load
     assert names(search(conn)) == ["keep"]
     assert conn.execute("SELECT count(*) AS n FROM service_point WHERE id = %s", [ids["retire"]]).fetchone()["n"] == 0
