@@ -47,6 +47,8 @@ def compute(
     resolution: int = typer.Option(8, min=0, max=15, help="H3 resolution (8 ≈ 0.74 km² cells)."),
     stage: str | None = typer.Option(None, help="Store cells for services of this stage only."),
     decay: str = typer.Option("step", help="E2SFCA distance decay: step or gaussian."),
+    place_spread: str = typer.Option("cell", help="A town's people: in the cell at its point (cell) or "
+                                                  "over the circle it fills at urban density (footprint)."),
 ) -> None:
     """Compute the desert measures and store them as a run (replacing the previous same run)."""
     from geo.deserts.measures import Decay
@@ -56,7 +58,10 @@ def compute(
     if decay not in ("step", "gaussian"):
         console.print("[red]✗ --decay must be step or gaussian[/red]")
         raise typer.Exit(1)
-    params = Parameters(resolution=resolution, decay=Decay(kind=decay))
+    if place_spread not in ("cell", "footprint"):
+        console.print("[red]✗ --place-spread must be cell or footprint[/red]")
+        raise typer.Exit(1)
+    params = Parameters(resolution=resolution, decay=Decay(kind=decay), place_spread=place_spread)
     try:
         with connect(Settings()) as conn:
             regions = [parse_region(r) for r in (region or _court_regions(conn))]

@@ -78,6 +78,13 @@ def main() -> None:
         best, med, (grid, urban) = timed(surface, args.repeat, "surface")
         rows.append((f"demand surface: {len(grid):,} cells + urban rule", "", best, med))
 
+        def footprint_surface():
+            s = build_surface(counties, places_in_bounds(bounds), params.resolution, place_spread="footprint")
+            return s, s.urban(params.urban_density_per_km2)
+
+        best_f, med_f, _ = timed(footprint_surface, args.repeat, "footprint")
+        rows.append(("the same surface with `place_spread=footprint` (not in the total)", "", best_f, med_f))
+
         def measures():
             projection = LocalProjection.around(np.concatenate([grid.lon, services.lon]),
                                                 np.concatenate([grid.lat, services.lat]))

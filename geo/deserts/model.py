@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from geo.deserts.measures import Decay, PointSet, catchment_pairs, nearest_m, two_step_fca
-from geo.deserts.surface import DEFAULT_RESOLUTION, URBAN_DENSITY_PER_KM2
+from geo.deserts.surface import DEFAULT_RESOLUTION, PLACE_SPREADS, URBAN_DENSITY_PER_KM2
+from geo.errors import BadRequest
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,13 @@ class Parameters:
     # Services are searched this far beyond the region; a cell farther from every service has no
     # distance (NULL) and counts as uncovered.
     search_margin_m: float = 200_000.0
+    # Where a populated place's people go: "cell" (the cell at its point, the documented default)
+    # or "footprint" (evenly over the circle it fills at urban density; geo/deserts/surface.py).
+    place_spread: str = "cell"
+
+    def __post_init__(self) -> None:
+        if self.place_spread not in PLACE_SPREADS:
+            raise BadRequest(f"place_spread {self.place_spread!r}: use one of {', '.join(PLACE_SPREADS)}")
 
     def as_json(self) -> dict:
         """The parameters as stored with a run, with the rules spelled out for a reader."""

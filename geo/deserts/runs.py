@@ -20,13 +20,7 @@ from geo.db import Connection, copy_rows, query
 from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
 from geo.deserts.population import apply_population_areas, population_areas_near
-from geo.deserts.surface import (
-    POPULATION_MODEL,
-    County,
-    DemandSurface,
-    build_surface,
-    places_in_bounds,
-)
+from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
 from geo.errors import BadRequest, NotFound
 from geo.states import state_fips
 
@@ -81,7 +75,7 @@ def category_thresholds(conn: Connection, categories: Sequence[str] | None) -> d
 
 def data_version(conn: Connection) -> str:
     """What a run computed now depends on beyond its parameters; a run whose version differs is stale."""
-    row = conn.execute(query("desert_data_version"), {"population_model": POPULATION_MODEL}).fetchone()
+    row = conn.execute(query("desert_data_version")).fetchone()
     return row["version"] if row else ""
 
 
@@ -275,7 +269,8 @@ def compute_run(
             on_step(what, done, total)
 
     bounds = shapely.union_all([c.geom.envelope for c in counties]).bounds
-    surface = build_surface(counties, places_in_bounds(bounds), params.resolution)
+    surface = build_surface(counties, places_in_bounds(bounds), params.resolution,
+                            place_spread=params.place_spread)
     finer = apply_population_areas(surface, population_areas_near(conn, [c.fips for c in counties]))
     conn.execute("UPDATE desert_run SET parameters = parameters || %s WHERE id = %s",
                  [Jsonb({"cells_from_population_areas": finer}), run_id])
@@ -357,7 +352,8 @@ def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step |
         params = Parameters(resolution=r["resolution"], decay=decay,
                             urban_density_per_km2=p.get("urban_density_per_km2", Parameters.urban_density_per_km2),
                             confidential_grid_m=p.get("confidential_grid_m", Parameters.confidential_grid_m),
-                            search_margin_m=p.get("search_margin_m", Parameters.search_margin_m))
+                            search_margin_m=p.get("search_margin_m", Parameters.search_margin_m),
+                            place_spread=p.get("place_spread", Parameters.place_spread))
         categories = p.get("categories") or ([r["category"]] if r["category"] else None)
         new_ids.append(compute_run(conn, RegionRef(r["region_kind"], r["region_code"]),
                                    categories=categories, stage=r["stage"], params=params, on_step=on_step))

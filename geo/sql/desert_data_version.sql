@@ -1,7 +1,6 @@
 -- What the desert measures were computed from: enough to tell whether services, locations,
--- regions, thresholds or the population model (a parameter) changed since a run.
+-- regions or thresholds changed since a run.
 SELECT concat_ws(';',
-    'model=' || %(population_model)s::text,
     'services=' || (SELECT count(*) FROM service WHERE retired_at IS NULL AND status = 'active'),
     'service_updated=' || (SELECT coalesce(max(greatest(updated_at, retired_at))::text, '-') FROM service),
     'location_updated=' || (SELECT coalesce(max(greatest(updated_at, retired_at))::text, '-') FROM location),

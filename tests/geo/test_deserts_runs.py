@@ -17,7 +17,7 @@ from geo.deserts.runs import (
     recompute_for_region,
     region_counties,
 )
-from geo.deserts.surface import POPULATION_MODEL, build_surface, places_in_bounds
+from geo.deserts.surface import build_surface, places_in_bounds
 from geo.errors import BadRequest, NotFound
 from tests.geo.deserts_data import TEST_CATEGORY, add_category, add_service, near_grid_corner
 
@@ -50,7 +50,7 @@ def test_a_run_stores_every_person_of_the_county_with_its_parameters(conn):
     assert run["status"] == "done" and run["finished_at"] >= run["started_at"]
     assert run["resolution"] == 7 and run["category"] == "food" and run["stage"] is None
     assert run["parameters"]["decay"]["kind"] == "step" and run["parameters"]["counties"] == ["29019"]
-    assert "services=" in run["data_version"] and f"model={POPULATION_MODEL}" in run["data_version"]
+    assert "services=" in run["data_version"] and run["parameters"]["place_spread"] == "cell"
     cells = conn.execute(
         """SELECT count(*) AS n, sum(population) AS people, bool_and(ST_IsValid(geom)) AS valid,
                   bool_and(covered = (distance_m <= threshold_m)) AS consistent
@@ -61,15 +61,31 @@ def test_a_run_stores_every_person_of_the_county_with_its_parameters(conn):
     assert rollup(conn, run_id, "county", "29019", "food")["population"] == pytest.approx(boone["population"])
 
 
-def test_a_big_citys_people_live_across_its_footprint_not_in_one_cell(conn):
-    """Jackson County (Kansas City): GeoNames' places add up to more than the county, so before
-    footprints one cell of Kansas City held half the county and a mile-wide miss put it all beyond reach."""
+def test_footprints_spread_a_big_citys_people_that_the_default_piles_in_one_cell(conn):
+    """Jackson County (Kansas City): GeoNames' places add up to more than the county. The default
+    puts each place in the cell at its point, so one cell holds half the county; footprints spread
+    them over the city."""
     counties = region_counties(conn, RegionRef("county", "29095"))
-    surface = build_surface(counties, places_in_bounds(counties[0].geom.bounds), 7)
-    people = surface.population
-    assert people.sum() == pytest.approx(counties[0].population)
-    assert people.max() < 0.02 * people.sum()
-    assert (people > 0).mean() > 0.5  # more than half the county's cells have people in them
+    places = places_in_bounds(counties[0].geom.bounds)
+    by_cell = build_surface(counties, places, 7).population
+    spread = build_surface(counties, places, 7, place_spread="footprint").population
+    assert by_cell.sum() == pytest.approx(counties[0].population) == pytest.approx(spread.sum())
+    assert by_cell.max() > 0.4 * by_cell.sum() and (by_cell > 0).mean() < 0.1
+    assert spread.max() < 0.02 * spread.sum() and (spread > 0).mean() > 0.5
+
+
+def test_a_run_with_footprints_records_it_and_recompute_keeps_it(conn):
+    run_id = compute_run(conn, BOONE, categories=["food"], params=Parameters(resolution=7, place_spread="footprint"))
+    params = conn.execute("SELECT parameters FROM desert_run WHERE id = %s", [run_id]).fetchone()["parameters"]
+    assert params["place_spread"] == "footprint"
+    people = conn.execute("SELECT max(population) AS top, sum(population) AS all FROM desert_cell WHERE run_id = %s",
+                          [run_id]).fetchone()
+    assert people["top"] < 0.05 * people["all"]
+    (again,) = recompute_for_region(conn, BOONE)
+    params = conn.execute("SELECT parameters FROM desert_run WHERE id = %s", [again]).fetchone()["parameters"]
+    assert params["place_spread"] == "footprint"
+    with pytest.raises(BadRequest):
+        Parameters(place_spread="everywhere")
 
 
 def test_unknown_regions_categories_and_stages_are_refused(conn):

@@ -78,9 +78,9 @@ def test_a_city_makes_its_footprint_urban_not_only_its_own_cell():
     assert not urban[far].any()
 
 
-def test_a_citys_people_are_spread_over_its_footprint_not_piled_on_its_centre():
+def test_with_footprints_a_citys_people_are_spread_over_its_circle_not_piled_on_its_centre():
     city = Place(-92.30, 38.90, 60_000)  # radius ≈ 7.0 km: a few dozen res-7 cells
-    surface = build_surface([County("29001", 60_000, WEST)], [city], RES)
+    surface = build_surface([County("29001", 60_000, WEST)], [city], RES, place_spread="footprint")
     footprint = surface.footprint(cell_of(surface, city), 60_000, same_county=True)
     assert 10 < len(footprint) < 60
     assert surface.population[footprint] == pytest.approx(np.full(len(footprint), 60_000 / len(footprint)))
@@ -92,7 +92,8 @@ def test_a_citys_people_are_spread_over_its_footprint_not_piled_on_its_centre():
 
 def test_a_footprint_stops_at_the_county_line_so_each_county_keeps_its_own_people():
     on_the_line = Place(-92.205, 38.90, 40_000)  # in WEST, 0.4 km from EAST: half its circle is over the line
-    surface = build_surface([County("29001", 50_000, WEST), County("29003", 5000, EAST)], [on_the_line], RES)
+    surface = build_surface([County("29001", 50_000, WEST), County("29003", 5000, EAST)], [on_the_line], RES,
+                            place_spread="footprint")
     by_county = np.bincount(surface.county, weights=surface.population)
     assert by_county == pytest.approx([50_000, 5000])
     east = surface.county == 1
