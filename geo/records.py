@@ -9,6 +9,7 @@ database going away) rolls all of it back, so no change is ever half-applied.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from psycopg import sql
@@ -18,14 +19,15 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
 from geo import audit
 from geo.db import Connection
 from geo.errors import BadRequest, NotFound, RowError, ValidationFailed
-from geo.fields import FieldProblem, check_coordinates, parse_phone
-from geo.geocode import StateShapes, state_problem
+from geo.fields import FieldProblem, check_coordinates, check_schedule_days, parse_phone
+from geo.geocode import StateShapes, state_problem, zip_timezone
 from geo.keys import ApiKey, check_counties
 from geo.overlay import county_at
 from geo.search import refresh_service_points
@@ -140,6 +142,39 @@ class LocationPatch(_Model):
         return self
 
 
+Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class HoursIn(_Model):
+    """One opening rule as HSDS schedules say it, checked by the importer's rules (geo.fields):
+    weekly days (MO,TU), or monthly ones (2SA the second Saturday, -1FR the last Friday, or
+    bymonthday 1,15), optionally for a season. Times are local to the service's ZIP code."""
+
+    freq: Literal["WEEKLY", "MONTHLY"] = "WEEKLY"
+    byday: Annotated[str, StringConstraints(max_length=60)] = ""
+    bymonthday: Annotated[str, StringConstraints(max_length=60)] | None = None
+    opens_at: Clock
+    closes_at: Clock
+    valid_from: date | None = None
+    valid_to: date | None = None
+    description: ShortText | None = None
+
+    @field_validator("byday", "bymonthday")
+    @classmethod
+    def _list(cls, value: str | None) -> str | None:
+        return None if value is None else ",".join(t.strip().upper() for t in value.split(",") if t.strip())
+
+    @model_validator(mode="after")
+    def _a_rule(self) -> HoursIn:
+        try:
+            check_schedule_days(self.freq, self.byday, self.bymonthday or None)
+        except FieldProblem as p:
+            raise ValueError(f"{p.field_name}: {p.reason}") from None
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
+
+
 class _ServiceCommon(_Model):
     alternate_name: ShortText | None = None
     description: LongText | None = None
@@ -170,6 +205,7 @@ class ServiceIn(_ServiceCommon):
     stages: Annotated[list[Code], Field(max_length=6)] = []
     languages: Annotated[list[LanguageCode], Field(max_length=20)] = ["en"]
     phones: Annotated[list[Phone], Field(max_length=5)] = []
+    hours: Annotated[list[HoursIn], Field(max_length=20)] = []
 
     @model_validator(mode="after")
     def _one_of_each(self) -> ServiceIn:
@@ -192,6 +228,7 @@ class ServicePatch(_ServiceCommon):
     stages: Annotated[list[Code], Field(max_length=6)] | None = None
     languages: Annotated[list[LanguageCode], Field(max_length=20)] | None = None
     phones: Annotated[list[Phone], Field(max_length=5)] | None = None
+    hours: Annotated[list[HoursIn], Field(max_length=20)] | None = None
 
 
 # Columns a patch may set directly, per entity; everything else is written by its own helper.
@@ -239,7 +276,13 @@ _SNAPSHOT_SQL = {
             'phones', coalesce((SELECT jsonb_agg(p.number ORDER BY p.number) FROM phone p
                 WHERE p.service_id = s.id), '[]'),
             'location_ids', coalesce((SELECT jsonb_agg(sal.location_id ORDER BY sal.location_id)
-                FROM service_at_location sal WHERE sal.service_id = s.id), '[]')) AS snap
+                FROM service_at_location sal WHERE sal.service_id = s.id), '[]'),
+            'hours', coalesce((SELECT jsonb_agg(jsonb_build_object('freq', coalesce(sc.freq, 'WEEKLY'),
+                    'byday', coalesce(sc.byday, ''), 'bymonthday', sc.bymonthday,
+                    'opens_at', to_char(sc.opens_at, 'HH24:MI'), 'closes_at', to_char(sc.closes_at, 'HH24:MI'),
+                    'valid_from', sc.valid_from, 'valid_to', sc.valid_to, 'description', sc.description)
+                    ORDER BY sc.id)
+                FROM schedule sc WHERE sc.service_id = s.id AND sc.opens_at IS NOT NULL), '[]')) AS snap
         FROM service s WHERE s.id = %s""",
 }
 _COUNTIES_SQL = {
@@ -403,6 +446,26 @@ def _set_service_links(conn: Connection, service_id: str, fields: dict[str, Any]
                    ON CONFLICT (service_id, location_id) DO NOTHING""",
                 [service_id, location_id],
             )
+    if fields.get("hours") is not None:
+        _set_hours(conn, service_id, fields["hours"])
+
+
+def _set_hours(conn: Connection, service_id: str, hours: list[dict[str, Any]]) -> None:
+    """The service's schedules, replaced; ids as imports write them, in the order given, and the
+    time zone of its first location's ZIP code (as imports take it) so open-now keeps DST right."""
+    row = conn.execute(
+        """SELECT a.postal_code FROM service_at_location sal JOIN address a ON a.location_id = sal.location_id
+           WHERE sal.service_id = %s AND a.postal_code IS NOT NULL ORDER BY sal.location_id, a.id LIMIT 1""",
+        [service_id]).fetchone()
+    tz = zip_timezone(row["postal_code"]) if row else None
+    conn.execute("DELETE FROM schedule WHERE service_id = %s AND opens_at IS NOT NULL", [service_id])
+    for i, h in enumerate(hours):
+        conn.execute(
+            """INSERT INTO schedule (id, service_id, freq, byday, bymonthday, opens_at, closes_at, tz_name,
+                                     valid_from, valid_to, description)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [f"{service_id}:schedule:{i:04d}", service_id, h["freq"], h["byday"], h.get("bymonthday") or None,
+             h["opens_at"], h["closes_at"], tz, h.get("valid_from"), h.get("valid_to"), h.get("description")])
 
 
 def _apply(conn: Connection, entity: str, record_id: str, fields: dict[str, Any]) -> None:

@@ -3,11 +3,14 @@ an audit row for every change, retire, and restore of an earlier version."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from geo.keys import create_key
+from geo.search import NearbyFilter, nearby_services_json
 from geo.taxonomy import term_id
 from tests.service.editing import cleanup_edits as _cleanup
 
@@ -158,6 +161,8 @@ def test_moving_a_location_needs_a_key_covering_both_ends(client, conn, keys):
         ({"capacity": -1}, "capacity"),
         ({"minimum_age": 18, "maximum_age": 5}, "body"),
         ({"unexpected": 1}, "unexpected"),
+        ({"hours": [{"byday": "MO", "opens_at": "9am", "closes_at": "10:00"}]}, "hours.0.opens_at"),
+        ({"hours": [{"freq": "DAILY", "byday": "MO", "opens_at": "09:00", "closes_at": "10:00"}]}, "hours.0.freq"),
     ],
 )
 def test_bad_fields_are_422_naming_the_field(client, keys, change, field):
@@ -308,3 +313,41 @@ def test_edits_follow_the_importers_rules_for_points_and_phones(client, conn, ke
     assert r.status_code == 201, r.text
     phone = conn.execute("SELECT number, extension FROM phone WHERE service_id = %s", [r.json()["id"]]).fetchone()
     assert (phone["number"], phone["extension"]) == ("(816) 555-0142", "12")
+
+
+def test_editors_set_monthly_and_seasonal_hours_that_open_now_follows_and_restore_brings_back(client, conn, keys):
+    editor = _auth(keys["mo16"])
+    hours = [{"byday": "mo, we", "opens_at": "09:00", "closes_at": "17:00"},
+             {"freq": "MONTHLY", "byday": "2sa", "opens_at": "10:00", "closes_at": "12:00",
+              "valid_from": "2026-06-01", "valid_to": "2026-08-31", "description": "Summer pantry"}]
+    r = client.post("/api/services", json=_service("Test: Hours", KANSAS_CITY, hours=hours), headers=editor)
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    assert r.json()["hours"] == [
+        {"freq": "WEEKLY", "byday": "MO,WE", "bymonthday": None, "opens_at": "09:00", "closes_at": "17:00",
+         "valid_from": None, "valid_to": None, "description": None},
+        {"freq": "MONTHLY", "byday": "2SA", "bymonthday": None, "opens_at": "10:00", "closes_at": "12:00",
+         "valid_from": "2026-06-01", "valid_to": "2026-08-31", "description": "Summer pantry"}]
+    zones = {row["tz_name"] for row in conn.execute("SELECT tz_name FROM schedule WHERE service_id = %s", [sid])}
+    assert zones == {"America/Chicago"}  # from the location's ZIP, 64106
+
+    def open_at(when: datetime) -> bool:
+        page = json.loads(nearby_services_json(conn, lat=KANSAS_CITY["latitude"], lon=KANSAS_CITY["longitude"],
+                                               radius_m=100, filters=NearbyFilter(category="parenting-education"),
+                                               at=when, per_page=100))
+        return any(item["service_id"] == sid and item["open_now"] for item in page["contents"])
+
+    assert open_at(datetime(2026, 7, 11, 15, 30, tzinfo=UTC))  # second Saturday of July, 10:30 CDT
+    assert not open_at(datetime(2026, 12, 12, 16, 30, tzinfo=UTC))  # second Saturday, out of season
+    r = client.patch(f"/api/services/{sid}", json={"hours": []}, headers=editor)
+    assert r.status_code == 200 and r.json()["hours"] == []
+    assert not open_at(datetime(2026, 7, 11, 15, 30, tzinfo=UTC))
+    trail = _audit(conn, "service", sid)
+    assert trail[-1]["before"]["hours"][1]["description"] == "Summer pantry" and trail[-1]["after"]["hours"] == []
+    r = client.post(f"/api/services/{sid}/restore", params={"version": trail[0]["id"]}, headers=editor)
+    assert r.status_code == 200, r.text
+    assert [h["byday"] for h in r.json()["hours"]] == ["MO,WE", "2SA"]
+    assert open_at(datetime(2026, 7, 11, 15, 30, tzinfo=UTC))
+    bad = client.patch(f"/api/services/{sid}", headers=editor,
+                       json={"hours": [{"byday": "2SA", "opens_at": "09:00", "closes_at": "10:00"}]})
+    assert bad.status_code == 422 and "'2SA' is not a weekly day (like MO, TU)" in bad.text
