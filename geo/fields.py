@@ -113,9 +113,13 @@ def parse_phone(value: str) -> Phone:
 
 _DAY_ALIASES = {d[:2].lower(): code for d, code in zip(
     ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), DAY_CODES, strict=True)}
+_NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
+_NTH_NAMES = {n: name for name, n in _NTH.items()}
 _HOURS_PART = re.compile(
-    r"^(?P<days>[A-Za-z]{2,9}(?:\s*[-,]\s*[A-Za-z]{2,9})*)\s+"
-    r"(?P<opens>\d{1,2}(?::\d{2})?)\s*-\s*(?P<closes>\d{1,2}(?::\d{2})?)$"
+    r"^(?:(?P<nth>(?:1st|2nd|3rd|4th|5th|last)(?:\s*,\s*(?:1st|2nd|3rd|4th|5th|last))*)\s+)?"
+    r"(?P<days>[A-Za-z]{2,9}(?:\s*[-,]\s*[A-Za-z]{2,9})*)\s+"
+    r"(?P<opens>\d{1,2}(?::\d{2})?)\s*-\s*(?P<closes>\d{1,2}(?::\d{2})?)$",
+    re.IGNORECASE,
 )
 
 
@@ -137,7 +141,8 @@ def _clock(token: str, whole: str) -> str:
 
 
 def parse_hours(value: str | None) -> list[Hours]:
-    """Opening hours such as `Mo-Fr 09:00-17:00; Sa 10:00-14:00`, or `24/7`."""
+    """Opening hours such as `Mo-Fr 09:00-17:00; Sa 10:00-14:00`, or `24/7`; monthly ones name the
+    week of the month first: `2nd,4th Sa 10:00-12:00`, `last Fr 13:00-15:00`."""
     result: list[Hours] = []
     for part in split_multi(value):
         if part.replace(" ", "") == "24/7":
@@ -155,8 +160,25 @@ def parse_hours(value: str | None) -> list[Hours]:
         opens, closes = _clock(m["opens"], part), _clock(m["closes"], part)
         if closes <= opens:
             raise FieldProblem("hours", f"{part!r} closes before it opens")
-        result.append(Hours(",".join(dict.fromkeys(days)), opens, closes))
+        days = list(dict.fromkeys(days))
+        if m["nth"]:
+            weeks = dict.fromkeys(_NTH[n.strip().lower()] for n in m["nth"].split(","))
+            result.append(Hours(",".join(f"{n}{d}" for n in weeks for d in days), opens, closes, "MONTHLY"))
+        else:
+            result.append(Hours(",".join(days), opens, closes))
     return result
+
+
+def _monthly_label(byday: str) -> str | None:
+    """'2SA,4SA' → '2nd,4th Sa': the sheet's words for a monthly rule, when it has them."""
+    tokens = [_MONTHLY_DAY.match(t) for t in byday.split(",")]
+    if not tokens or not all(t and t[1] for t in tokens):
+        return None
+    weeks = list(dict.fromkeys(int(t[1]) for t in tokens if t))
+    days = list(dict.fromkeys(t[2] for t in tokens if t))
+    if [f"{n}{d}" for n in weeks for d in days] != byday.split(",") or any(n not in _NTH_NAMES for n in weeks):
+        return None
+    return f"{','.join(_NTH_NAMES[n] for n in weeks)} {','.join(d.title() for d in days)}"
 
 
 _MONTHLY_DAY = re.compile(r"^(-?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
@@ -181,9 +203,15 @@ def check_schedule_days(freq: str, byday: str, bymonthday: str | None) -> None:
 
 
 def format_hours(hours: list[Hours]) -> str:
-    """The inverse of parse_hours, for exports; a sheet's cell holds only plain weekly hours."""
+    """The inverse of parse_hours, for exports: what a sheet's cell can say (weekly hours, and
+    monthly ones by week of the month, all year); other rules are left to the HSDS export."""
     parts = []
     for h in hours:
+        if h.freq == "MONTHLY" and not (h.bymonthday or h.valid_from or h.valid_to):
+            label = _monthly_label(h.byday)
+            if label:
+                parts.append(f"{label} {h.opens_at}-{h.closes_at}")
+            continue
         if not h.is_plain_weekly:
             continue
         if h.byday == ",".join(DAY_CODES) and (h.opens_at, h.closes_at) == ("00:00", "23:59"):

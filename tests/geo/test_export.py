@@ -75,3 +75,23 @@ def test_export_zip_is_an_hsds_package_the_importer_reads(imported, tmp_path):
     export(imported, "hsds", tmp_path / "out.zip", source="sheet")
     report = import_path(imported, tmp_path / "out.zip", ImportOptions(source="zipped"))
     assert (report.inserted, report.rejected) == (6, 0), report.errors
+
+
+def test_monthly_sheet_hours_import_as_monthly_rules_and_export_in_the_same_words(db, tmp_path):
+    header = ("id,name,organization,address,city,state,zip,phone,website,categories,stages,languages,capacity,"
+              "hours,latitude,longitude,confidential,description\n")
+    sheet = tmp_path / "pantries.csv"
+    sheet.write_text(header + 'm-1,Sample: Monthly pantry,Sample: Org,1 Elm St,Columbia,MO,65201,,,food,,en,,'
+                     '"2nd, 4th Sa 10-12; last Fr 13:00-15:00; Mo-Fr 9-17",38.9517,-92.3341,no,\n')
+    report = import_path(db, sheet, ImportOptions(source="monthly", write_rejects=False))
+    assert (report.inserted, report.rejected) == (1, 0), report.errors
+    rows = db.execute("""SELECT freq, byday FROM schedule sc JOIN service s ON s.id = sc.service_id
+                         WHERE s.source = 'monthly' ORDER BY sc.id""").fetchall()
+    assert [(r["freq"], r["byday"]) for r in rows] == [
+        ("MONTHLY", "2SA,4SA"), ("MONTHLY", "-1FR"), ("WEEKLY", "MO,TU,WE,TH,FR")]
+    out = tmp_path / "out.csv"
+    export(db, "csv", out, source="monthly")
+    (row,) = csv.DictReader(out.open())
+    assert row["hours"] == "2nd,4th Sa 10:00-12:00; last Fr 13:00-15:00; Mo-Fr 09:00-17:00"
+    import_path(db, out, ImportOptions(source="monthly-again", write_rejects=False))
+    assert read_records(db, source="monthly-again") == read_records(db, source="monthly")
