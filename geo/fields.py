@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 import phonenumbers
@@ -200,6 +201,12 @@ def check_schedule_days(freq: str, byday: str, bymonthday: str | None) -> None:
             raise FieldProblem("bymonthday", f"{token!r} is not a day of the month (1 to 31, or -1 for the last)")
     if not byday and not bymonthday:
         raise FieldProblem("byday", "no days: give byday (or bymonthday for a monthly rule)")
+
+
+def check_season(valid_from: date | None, valid_to: date | None) -> None:
+    """A schedule's season (inclusive dates) must not end before it starts."""
+    if valid_from and valid_to and valid_to < valid_from:
+        raise FieldProblem("valid_to", f"{valid_to.isoformat()} is before valid_from {valid_from.isoformat()}")
 
 
 def format_hours(hours: list[Hours]) -> str:

@@ -26,7 +26,13 @@ from pydantic import (
 from geo import audit
 from geo.db import Connection
 from geo.errors import BadRequest, NotFound, RowError, ValidationFailed
-from geo.fields import FieldProblem, check_coordinates, check_schedule_days, parse_phone
+from geo.fields import (
+    FieldProblem,
+    check_coordinates,
+    check_schedule_days,
+    check_season,
+    parse_phone,
+)
 from geo.geocode import StateShapes, state_problem, zip_timezone
 from geo.keys import ApiKey, check_counties
 from geo.overlay import county_at
@@ -168,10 +174,9 @@ class HoursIn(_Model):
     def _a_rule(self) -> HoursIn:
         try:
             check_schedule_days(self.freq, self.byday, self.bymonthday or None)
+            check_season(self.valid_from, self.valid_to)
         except FieldProblem as p:
             raise ValueError(f"{p.field_name}: {p.reason}") from None
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
         return self
 
 

@@ -23,6 +23,7 @@ from geo.fields import (
     Hours,
     check_coordinates,
     check_schedule_days,
+    check_season,
     parse_coordinate,
     parse_phone,
 )
@@ -190,17 +191,17 @@ def _schedule_hours(sch: Row) -> Hours:
         time.fromisoformat(opens), time.fromisoformat(closes)
     except ValueError:
         raise FieldProblem("opens_at", "opens_at/closes_at are not times (HH:MM)") from None
-    season = {}
+    season: dict[str, date | None] = {}
     for name in ("valid_from", "valid_to"):
-        value = sch.get(name).strip()
+        value = sch.get(name)
         try:
-            season[name] = date.fromisoformat(value).isoformat() if value else None
+            season[name] = date.fromisoformat(value) if value else None
         except ValueError:
             raise FieldProblem(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
-    if season["valid_from"] and season["valid_to"] and season["valid_to"] < season["valid_from"]:
-        raise FieldProblem("valid_to", f"{season['valid_to']} is before valid_from {season['valid_from']}")
-    return Hours(byday, opens, closes, freq, bymonthday, season["valid_from"], season["valid_to"],
-                 sch.get("description").strip() or None)
+    valid_from, valid_to = season["valid_from"], season["valid_to"]
+    check_season(valid_from, valid_to)
+    return Hours(byday, opens, closes, freq, bymonthday, valid_from.isoformat() if valid_from else None,
+                 valid_to.isoformat() if valid_to else None, sch.get("description") or None)
 
 
 def _make_valid_area(extent: str) -> tuple[str | None, str | None, str | None]:

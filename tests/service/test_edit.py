@@ -351,3 +351,7 @@ def test_editors_set_monthly_and_seasonal_hours_that_open_now_follows_and_restor
     bad = client.patch(f"/api/services/{sid}", headers=editor,
                        json={"hours": [{"byday": "2SA", "opens_at": "09:00", "closes_at": "10:00"}]})
     assert bad.status_code == 422 and "'2SA' is not a weekly day (like MO, TU)" in bad.text
+    backwards = {"byday": "MO", "opens_at": "09:00", "closes_at": "10:00", "valid_from": "2026-08-31",
+                 "valid_to": "2026-06-01"}
+    bad = client.patch(f"/api/services/{sid}", headers=editor, json={"hours": [backwards]})
+    assert bad.status_code == 422 and "valid_to: 2026-06-01 is before valid_from 2026-08-31" in bad.text  # as imports say
