@@ -10,7 +10,7 @@ import shapely
 
 from geo.deserts.model import Parameters
 from geo.deserts.population import load_population_areas
-from geo.deserts.runs import RegionRef, compute_run
+from geo.deserts.runs import RegionRef, compute_run, data_version
 from geo.errors import ValidationFailed
 
 WEST_TRACT = (-92.40, 38.90, -92.30, 38.98)
@@ -45,6 +45,15 @@ def test_loaded_tracts_replace_the_default_population_inside_them(conn, tmp_path
         assert pop[inside] == pytest.approx(np.full(inside.sum(), people / inside.sum()))
     run = conn.execute("SELECT parameters FROM desert_run WHERE id = %s", [run_id]).fetchone()
     assert run["parameters"]["cells_from_population_areas"] > 20
+
+
+def test_loading_population_areas_makes_earlier_runs_stale(conn, tmp_path):
+    run_id = compute_run(conn, RegionRef("county", "29019"), categories=["food"], params=Parameters(resolution=6))
+    run = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [run_id]).fetchone()
+    assert data_version(conn) == run["data_version"]
+    load_population_areas(conn, write_areas(tmp_path, [tract("29019000100", 12_000, WEST_TRACT)]),
+                          geoid_field="GEOID", population_field="POP")
+    assert data_version(conn) != run["data_version"]
 
 
 def test_a_bad_population_file_is_refused_with_line_and_field_and_nothing_loads(conn, tmp_path):
