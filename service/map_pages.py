@@ -88,6 +88,7 @@ def planner_map(
         f'{html.escape(rollup) if n == "rollups" else ""}" download>{html.escape(LAYERS[n].title)} {ext.upper()}</a>'
         for n in ("services", "deserts", "rollups", "counties") for ext in ("csv", "geojson")
     )
+    report = f"/report/{region or f'state:{abbr}'}" + (f"?{_query(category=category)}" if category else "")
     form = (
         '<form class="atlas-panel" method="get" action="/map" aria-label="Choose what the map shows">'
         f'<label>State <select name="state">{_options([("MO", "Missouri"), ("MA", "Massachusetts")], abbr)}</select></label>'
@@ -98,7 +99,8 @@ def planner_map(
         '<button type="submit">Show</button>'
         f'<details><summary>Download what is shown</summary><p class="downloads">{downloads}</p></details>'
         f'<p class="links"><a href="/embed?{html.escape(_query(region=region or "", category=category, stage=stage, measure=measure))}">'
-        "Embed this map on a website</a> · <a href=\"/docs\">API</a></p></form>"
+        "Embed this map on a website</a> · "
+        f'<a href="{html.escape(report)}">Printable gap report</a> · <a href="/docs">API</a></p></form>'
     )
     _root(m).html.add_child(folium.Element(form))
     return _page(m, f"Upstream Atlas — {info.name}")

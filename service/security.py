@@ -17,6 +17,11 @@ MAP_PAGE_POLICY = (
 )
 
 
+# The printable report is plain HTML and CSS: no script may run on it at all.
+REPORT_POLICY = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; "
+                 "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
 def embed_ancestors(settings: Settings) -> str:
     """The frame-ancestors sources from ATLAS_EMBED_ALLOWED_ORIGINS ('*' = any site); Settings
     has already refused anything that is not an origin."""
@@ -35,4 +40,6 @@ def content_security_policy(path: str, settings: Settings) -> str | None:
         return f"{MAP_PAGE_POLICY}; frame-ancestors {embed_ancestors(settings)}"
     if MAP_PAGES.match(path):
         return f"{MAP_PAGE_POLICY}; frame-ancestors 'self'"
+    if path.startswith("/report/"):
+        return REPORT_POLICY
     return "frame-ancestors 'self'"

@@ -193,3 +193,36 @@ def desert_rollups_geojson(
     ).fetchone()
     assert row is not None
     return row["collection"]
+
+
+def region_report(conn: Connection, region: RegionRef, *, category: str | None = None) -> dict:
+    """What a summit's handout says about one region: each category's people beyond reach, the
+    gap matrix by landscape stage, and per county the category asked for (by default the one that
+    leaves the most people beyond reach)."""
+    matrix = gap_matrix(conn, region)
+    summary = sorted(rollups(conn, region.kind, code=region.code),
+                     key=lambda r: (-r["population_uncovered"], r["category"]))
+    names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM taxonomy_term")}
+    stage_names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM landscape_stage")}
+    chosen = category or summary[0]["category"]
+    if chosen not in {r["category"] for r in summary}:
+        raise NotFound(f"no desert results for {region} and category {chosen!r}: {_compute_hint(region, chosen)}")
+    fips = {c.fips for c in region_counties(conn, region)}
+    state = summary[0]["state_fips"]
+    counties = sorted((r for r in rollups(conn, "county", category=chosen, state_fips=state)
+                       if r["region_code"] in fips),
+                      key=lambda r: (-r["share_uncovered"], r["region_name"]))
+    sample = conn.execute(
+        """SELECT bool_or(s.is_sample) AS any FROM service s
+           JOIN service_at_location sal ON sal.service_id = s.id JOIN location l ON l.id = sal.location_id
+           WHERE l.county_fips = ANY(%s) AND s.retired_at IS NULL""", [sorted(fips)]).fetchone()
+    newest = max(summary, key=lambda r: r["finished_at"] or "")
+    version = data_version(conn)
+    return {
+        "region": matrix["region"], "population": matrix["population"],
+        "summary": summary, "matrix": matrix, "counties": counties, "category": chosen,
+        "category_names": names, "stage_names": {"all": "Any stage", **stage_names},
+        "resolution": newest["resolution"], "finished_at": newest["finished_at"],
+        "stale": any(r["data_version"] != version for r in summary),
+        "sample": bool(sample and sample["any"]),
+    }

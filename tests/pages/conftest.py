@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from geo.deserts.model import Parameters
+from geo.deserts.runs import RegionRef, compute_run
 from service.process import ServerProcess, free_port
 
 
@@ -62,3 +64,16 @@ def xss_service(committed_conn) -> Iterator[dict]:  # type: ignore[no-untyped-de
         c.execute("DELETE FROM organization WHERE id = 'xss-org'")
 
 
+
+
+@pytest.fixture
+def st_louis_food_run(committed_conn) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """A real desert run for the 22nd Circuit (St. Louis city), food, committed for the server to
+    read; removed afterwards (its cells and rollups go with it)."""
+    with committed_conn.transaction():
+        run_id = compute_run(committed_conn, RegionRef("circuit", "MO-22"), categories=["food"],
+                             params=Parameters(resolution=7))
+    try:
+        yield run_id
+    finally:
+        committed_conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])

@@ -5,13 +5,10 @@ frame it. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from geo.deserts.model import Parameters
-from geo.deserts.runs import RegionRef, compute_run
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -110,19 +107,6 @@ def test_embed_builder_previews_the_embed_and_offers_the_snippet(page, live_serv
     frame = page.frame_locator(".preview iframe")
     frame.locator("body[data-atlas-loaded]").wait_for(timeout=20_000)
     page.screenshot(path=str(artifacts / "embed-builder.png"), full_page=True)
-
-
-@pytest.fixture
-def st_louis_food_run(committed_conn) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    """A real desert run for the 22nd Circuit (St. Louis city), food, committed for the server to
-    read; removed afterwards (its cells and rollups go with it)."""
-    with committed_conn.transaction():
-        run_id = compute_run(committed_conn, RegionRef("circuit", "MO-22"), categories=["food"],
-                             params=Parameters(resolution=7))
-    try:
-        yield run_id
-    finally:
-        committed_conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])
 
 
 # Pixels of the overlay canvas in the desert classes' warm colours (yellow to red), not the grey

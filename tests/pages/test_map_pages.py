@@ -21,7 +21,9 @@ def test_planner_map_offers_choices_layers_and_downloads_of_what_is_shown(client
     assert '<option value="circuit:MO-13" selected>' in text and '<option value="food" selected>' in text
     assert "/api/layers/services.csv?region=circuit%3AMO-13&amp;category=food&amp;stage=court" in text
     assert "no desert results computed yet" in text
+    assert '<a href="/report/circuit:MO-13?category=food">Printable gap report</a>' in text
     assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert '<a href="/report/state:MO">' in client.get("/map?state=MO").text
 
 
 def test_layer_downloads_are_attachments_with_the_same_filter(client):

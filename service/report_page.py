@@ -1,0 +1,40 @@
+"""/report/{region}: one region's service gaps on paper, for an Upstream summit. Which kinds of help
+are out of reach for how many people, along the child-welfare landscape, and in which counties.
+Rendered by Jinja2 with autoescape; a print stylesheet lays it out on landscape pages."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated
+
+import jinja2
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from geo.deserts.results import region_report
+from geo.deserts.runs import parse_region
+from service.deps import Conn
+from service.map_pages import SAMPLE_NOTE
+
+router = APIRouter(tags=["pages"])
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("service", "templates"), autoescape=True)
+    env.filters["people"] = lambda v: f"{v:,.0f}"
+    env.filters["share"] = lambda v: f"{100 * v:.0f} %"
+    env.filters["km"] = lambda v: "–" if v is None else f"{v / 1000:,.1f} km"
+    return env.get_template("report.html")
+
+
+@router.get("/report/{region}", response_class=HTMLResponse)
+def gap_report(
+    conn: Conn,
+    region: str,
+    category: Annotated[str | None, Query(max_length=64, description="The category shown per county")] = None,
+) -> HTMLResponse:
+    """A printable handout of a region's gaps (circuit:MO-16, county:29095, division:MA-suffolk, state:MO)."""
+    ref = parse_region(region)
+    report = region_report(conn, ref, category=category)
+    return HTMLResponse(_template().render(r=report, region_ref=str(ref), sample_note=SAMPLE_NOTE))
