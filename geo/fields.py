@@ -215,9 +215,11 @@ def format_hours(hours: list[Hours]) -> str:
     parts = []
     for h in hours:
         if h.freq == "MONTHLY" and not (h.bymonthday or h.valid_from or h.valid_to):
-            label = _monthly_label(h.byday)
-            if label:
-                parts.append(f"{label} {h.opens_at}-{h.closes_at}")
+            # One part when the rule is weeks × days (as a sheet writes it), else one per day.
+            whole = _monthly_label(h.byday)
+            labels = [whole] if whole else [_monthly_label(token) for token in h.byday.split(",")]
+            if all(labels):
+                parts.extend(f"{label} {h.opens_at}-{h.closes_at}" for label in labels)
             continue
         if not h.is_plain_weekly:
             continue

@@ -318,10 +318,12 @@ def export_command(
 
     try:
         with connect(Settings()) as conn:
-            n = export(conn, format_, output, source=source)
+            done = export(conn, format_, output, source=source)
     except AtlasError as e:
         _fail(e)
-    print(f"exported {n} services as {format_} to {output}")
+    for note in done.notes:
+        print(f"note: {note}")
+    print(f"exported {done.services} services as {format_} to {output}")
 
 
 @app.command("serve")

@@ -14,11 +14,12 @@ import json
 import uuid
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.db import Connection
 from geo.errors import BadRequest
-from geo.fields import Hours, Phone
+from geo.fields import Hours, Phone, format_hours
 from geo.importer.hsds import CONFIDENTIAL_CODE, FLAG_TAXONOMY, STAGE_TAXONOMY
 from geo.importer.records import Place, Record, ServiceArea
 from geo.importer.sheet import TEMPLATE, template_row
@@ -241,15 +242,29 @@ def geojson_collection(records: list[Record]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def export(conn: Connection, format_: str, output: Path, *, source: str | None = None) -> int:
-    """Write `format_` (hsds, geojson or csv) to `output`; returns the number of services."""
+@dataclass(frozen=True)
+class Exported:
+    """How many services went out, and what the format could not carry (said, never silently lost)."""
+
+    services: int
+    notes: list[str] = field(default_factory=list)
+
+
+def export(conn: Connection, format_: str, output: Path, *, source: str | None = None) -> Exported:
+    """Write `format_` (hsds, geojson or csv) to `output`."""
     records = read_records(conn, source=source)
+    notes = []
     if format_ == "hsds":
         write_hsds(records, output)
     elif format_ == "csv":
         write_csv(records, output)
+        left_out = sum(1 for r in records if any(not format_hours([h]) for h in r.hours))
+        if left_out:
+            who = "1 service has" if left_out == 1 else f"{left_out} services have"
+            notes.append(f"{who} hours a sheet cannot hold (days of the month or seasons); they are left "
+                         "out of the hours column: use --format hsds to keep them")
     elif format_ == "geojson":
         output.write_text(json.dumps(geojson_collection(records), ensure_ascii=False), encoding="utf-8")
     else:
         raise BadRequest(f"unknown export format {format_!r}: use hsds, geojson or csv")
-    return len(records)
+    return Exported(len(records), notes)

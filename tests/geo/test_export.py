@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from geo.importer import ImportOptions, import_path
-from geo.importer.export import export, read_records
+from geo.importer.export import Exported, export, read_records
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -36,7 +36,7 @@ def _without_hidden_place(records):
 
 def test_sheet_import_export_import_gives_identical_records(imported, tmp_path):
     out = tmp_path / "export.csv"
-    assert export(imported, "csv", out, source="sheet") == 6
+    assert export(imported, "csv", out, source="sheet") == Exported(6)  # nothing left out
     report = import_path(imported, out, ImportOptions(source="sheet-again"))
     assert (report.inserted, report.rejected) == (6, 0), report.errors
     first, second = read_records(imported, source="sheet"), read_records(imported, source="sheet-again")

@@ -143,8 +143,14 @@ def test_hsds_monthly_and_seasonal_schedules_are_kept_and_bad_rules_reported(db,
     assert svc1.hours == [Hours("MO,TU,WE,TH,FR", "09:00", "17:00"),
                           Hours("2SA,-1FR", "10:00", "12:00", "MONTHLY", description="Food distribution")]
     assert svc2.hours == [Hours("", "13:00", "15:00", "MONTHLY", "1,15", "2026-06-01", "2026-08-31", "Summer clinic")]
+    # A sheet cannot hold svc-2's days of the month in a season, and the CSV export says so.
+    notes = export(db, "csv", tmp_path / "out.csv", source="directory").notes
+    assert notes == ["1 service has hours a sheet cannot hold (days of the month or seasons); they are left "
+                     "out of the hours column: use --format hsds to keep them"]
+    hours = {r["id"]: r["hours"] for r in csv.DictReader((tmp_path / "out.csv").open())}
+    assert hours == {"svc-1": "Mo-Fr 09:00-17:00; 2nd Sa 10:00-12:00; last Fr 10:00-12:00", "svc-2": ""}
     # They go back out as HSDS and come in again the same.
-    export(db, "hsds", tmp_path / "out", source="directory")
+    assert export(db, "hsds", tmp_path / "out", source="directory").notes == []
     again = import_path(db, tmp_path / "out", ImportOptions(source="again"))
     assert (again.inserted, again.rejected) == (2, 0), again.errors
     assert read_records(db, source="again") == [svc1, svc2]
@@ -193,7 +199,7 @@ def _service_object(r) -> dict:
 def test_round_trip_hsds_to_database_to_hsds_is_identical(db, tmp_path):
     import_path(db, _package(tmp_path), ImportOptions(source="rt-a"))
     first = tmp_path / "export-a"
-    assert export(db, "hsds", first, source="rt-a") == 3
+    assert export(db, "hsds", first, source="rt-a").services == 3
     report = import_path(db, first, ImportOptions(source="rt-b"))
     assert (report.inserted, report.rejected) == (3, 0), report.errors
     assert read_records(db, source="rt-b") == read_records(db, source="rt-a")
