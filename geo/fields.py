@@ -212,7 +212,7 @@ def check_season(valid_from: date | None, valid_to: date | None) -> None:
 def format_hours(hours: list[Hours]) -> str:
     """The inverse of parse_hours, for exports: what a sheet's cell can say (weekly hours, and
     monthly ones by week of the month, all year); other rules are left to the HSDS export."""
-    parts = []
+    parts: list[str] = []
     for h in hours:
         if h.freq == "MONTHLY" and not (h.bymonthday or h.valid_from or h.valid_to):
             # One part when the rule is weeks × days (as a sheet writes it), else one per day.
