@@ -116,6 +116,7 @@ _DAY_ALIASES = {d[:2].lower(): code for d, code in zip(
     ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), DAY_CODES, strict=True)}
 _NTH = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 _NTH_NAMES = {n: name for name, n in _NTH.items()}
+_MONTHLY_DAY = re.compile(r"^(-?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")  # HSDS byday: "SA", "2SA", "-1FR"
 _HOURS_PART = re.compile(
     r"^(?:(?P<nth>(?:1st|2nd|3rd|4th|5th|last)(?:\s*,\s*(?:1st|2nd|3rd|4th|5th|last))*)\s+)?"
     r"(?P<days>[A-Za-z]{2,9}(?:\s*[-,]\s*[A-Za-z]{2,9})*)\s+"
@@ -180,9 +181,6 @@ def _monthly_label(byday: str) -> str | None:
     if [f"{n}{d}" for n in weeks for d in days] != byday.split(",") or any(n not in _NTH_NAMES for n in weeks):
         return None
     return f"{','.join(_NTH_NAMES[n] for n in weeks)} {','.join(d.title() for d in days)}"
-
-
-_MONTHLY_DAY = re.compile(r"^(-?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
 
 
 def check_schedule_days(freq: str, byday: str, bymonthday: str | None) -> None:
