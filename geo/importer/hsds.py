@@ -166,10 +166,14 @@ def flatten_services(path: Path, items: list[tuple[int, dict]]) -> Tables:
             loc = sal.get("location") or {}
             lid = str(sal.get("location_id") or loc.get("id") or "")
             add("service_at_location", line, sal, service_id=sid, location_id=lid)
+            for sch in sal.get("schedules") or []:
+                add("schedules", line, sch, service_id=sid)
             if loc:
                 add("locations", line, loc)
                 for adr in loc.get("addresses") or []:
                     add("addresses", line, adr, location_id=lid)
+                for sch in loc.get("schedules") or []:
+                    add("schedules", line, sch, service_id=sid)
     return tables
 
 
@@ -236,6 +240,10 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
     addresses = tables.by("addresses", "location_id")
     phones = tables.by("phones", "service_id")
     schedules = tables.by("schedules", "service_id")
+    # HSDS hangs opening hours off a service, a service at a location, or a location; a location's
+    # hours are the hours of every service there (unless the schedule names its service).
+    schedules_at_sal = tables.by("schedules", "service_at_location_id")
+    schedules_at_location = tables.by("schedules", "location_id")
     languages = tables.by("languages", "service_id")
     attributes = tables.by("attributes", "link_id")
     areas = tables.by("service_areas", "service_id")
@@ -302,13 +310,23 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             phone.extension = ph.get("extension") or phone.extension
             phone.type = ph.get("type") or None
             record.phones.append(phone)
-        for sch in schedules.get(sid, []):
+        own_sals = sal_by_service.get(sid, []) if sid else []
+        linked = [*(schedules.get(sid, []) if sid else []),
+                  *(sch for sal in own_sals if sal.get("id") for sch in schedules_at_sal.get(sal.get("id"), [])
+                    if not sch.get("service_id")),
+                  *(sch for sal in own_sals if sal.get("location_id")
+                    for sch in schedules_at_location.get(sal.get("location_id"), [])
+                    if not sch.get("service_id") and not sch.get("service_at_location_id"))]
+        for sch in linked:
             if not sch.get("opens_at"):
                 continue  # free-text schedules ("call for hours") carry no opening hours
             try:
-                record.hours.append(_schedule_hours(sch))
+                hours = _schedule_hours(sch)
             except FieldProblem as p:
                 record.errors.append(RowError(sch.file, sch.line, p.field_name, p.reason))
+                continue
+            if hours not in record.hours:  # the same rule given for the service and its location counts once
+                record.hours.append(hours)
         record.languages = list(dict.fromkeys(
             lang.get("name") or lang.get("code") for lang in languages.get(sid, [])
             if lang.get("name") or lang.get("code")))
@@ -415,7 +433,8 @@ def write_package_rejects(path: Path, tables: Tables, rejected: list[Record]) ->
     service_ids = {r.source_id for r in rejected}
     reasons = {r.source_id: _reason(r) for r in rejected}
     sals = [s for s in tables.rows.get("service_at_location", []) if s.get("service_id") in service_ids]
-    location_ids = {s.get("location_id") for s in sals}
+    location_ids = {s.get("location_id") for s in sals} - {""}
+    sal_ids = {s.get("id") for s in sals} - {""}
     org_ids = {r.organization_id for r in rejected}
     keep = {
         "services": lambda row: row.get("id") in service_ids,
@@ -424,7 +443,8 @@ def write_package_rejects(path: Path, tables: Tables, rejected: list[Record]) ->
         "locations": lambda row: row.get("id") in location_ids,
         "addresses": lambda row: row.get("location_id") in location_ids,
         "phones": lambda row: row.get("service_id") in service_ids or row.get("location_id") in location_ids,
-        "schedules": lambda row: row.get("service_id") in service_ids,
+        "schedules": lambda row: (row.get("service_id") in service_ids or row.get("location_id") in location_ids
+                                  or row.get("service_at_location_id") in sal_ids),
         "languages": lambda row: row.get("service_id") in service_ids,
         "attributes": lambda row: row.get("link_id") in service_ids,
         "service_areas": lambda row: row.get("service_id") in service_ids,

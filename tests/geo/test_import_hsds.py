@@ -156,6 +156,39 @@ def test_hsds_monthly_and_seasonal_schedules_are_kept_and_bad_rules_reported(db,
     assert read_records(db, source="again") == [svc1, svc2]
 
 
+def test_hours_given_for_a_location_or_a_service_at_a_location_are_the_services_hours(db, tmp_path):
+    package = _package(tmp_path)
+    (package / "schedules.csv").write_text(
+        "id,service_id,service_at_location_id,location_id,freq,byday,opens_at,closes_at\n"
+        'sch-1,svc-1,,,WEEKLY,"MO,TU,WE,TH,FR",09:00,17:00\n'
+        "sch-2,,,loc-1,WEEKLY,SA,10:00,14:00\n"  # loc-1: svc-1 and svc-2 (and rejected ones)
+        "sch-3,,sal-3,,WEEKLY,SU,12:00,16:00\n"  # svc-3 at loc-2 only
+        "sch-4,,,loc-2,WEEKLY,MO,08:00,09:00\n"
+        'sch-5,,,loc-1,WEEKLY,"MO,TU,WE,TH,FR",09:00,17:00\n')  # svc-1 has it already: counted once
+    report = import_path(db, package)
+    assert report.inserted == 3
+    weekdays, saturday = Hours("MO,TU,WE,TH,FR", "09:00", "17:00"), Hours("SA", "10:00", "14:00")
+    svc1, svc2, svc3 = read_records(db, source="directory")
+    assert svc1.hours == [weekdays, saturday] and svc2.hours == [saturday, weekdays]
+    assert svc3.hours == [Hours("SU", "12:00", "16:00"), Hours("MO", "08:00", "09:00")]
+    with zipfile.ZipFile(_zip(report.rejects_file, tmp_path / "rejects.zip")) as z:
+        kept = [r["id"] for r in csv.DictReader(z.read("schedules.csv").decode().splitlines())]
+    assert kept == ["sch-2", "sch-5"]  # the hours of loc-1, where rejected services are too
+    # Nested HSDS JSON: hours under the service at location, or under its location.
+    service = {"id": "j-1", "name": "Pantry", "organization": {"id": "o", "name": "Org"},
+               "service_at_locations": [{"id": "sal-j", "schedules": [{"byday": "TU", "opens_at": "10:00",
+                                                                       "closes_at": "11:00"}],
+                                         "location": {"id": "loc-j", "latitude": 38.95, "longitude": -92.33,
+                                                      "schedules": [{"byday": "TH", "opens_at": "10:00",
+                                                                     "closes_at": "11:00"}],
+                                                      "addresses": [{"address_1": "1 Elm St", "city": "Columbia",
+                                                                     "state_province": "MO", "postal_code": "65201"}]}}]}
+    (tmp_path / "feed.json").write_text(json.dumps([service]))
+    assert import_path(db, tmp_path / "feed.json").inserted == 1
+    (fed,) = read_records(db, source="feed")
+    assert fed.hours == [Hours("TU", "10:00", "11:00"), Hours("TH", "10:00", "11:00")]
+
+
 def test_json_service_with_a_bad_phone_is_reported_at_its_ndjson_line(db, tmp_path):
     good = {"id": "j-1", "name": "Pantry", "organization": {"id": "o", "name": "Org"},
             "phones": [{"number": "573-882-1234"}]}
