@@ -9,7 +9,7 @@ import io
 import json
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -232,18 +232,33 @@ def _make_valid_area(extent: str) -> tuple[str | None, str | None, str | None]:
     return shapely.to_geojson(geom), note, None
 
 
+def _linked_rows(tables: Tables, table: str) -> Callable[[str, list[Row]], list[Row]]:
+    """A service's rows of `table` (phones, schedules): those naming it, its service at a location,
+    or its location. HSDS hangs them off any of the three; a location's are every service's there."""
+    by_service = tables.by(table, "service_id")
+    by_sal = tables.by(table, "service_at_location_id")
+    by_location = tables.by(table, "location_id")
+
+    def rows(service_id: str, sals: list[Row]) -> list[Row]:
+        if not service_id:
+            return []
+        return [*by_service.get(service_id, []),
+                *(r for sal in sals if sal.get("id") for r in by_sal.get(sal.get("id"), [])
+                  if not r.get("service_id")),
+                *(r for sal in sals if sal.get("location_id") for r in by_location.get(sal.get("location_id"), [])
+                  if not r.get("service_id") and not r.get("service_at_location_id"))]
+
+    return rows
+
+
 def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> list[Record]:
     orgs = {r.get("id"): r for r in tables.rows.get("organizations", [])}
     locations = {r.get("id"): r for r in tables.rows.get("locations", [])}
     terms = {r.get("id"): r for r in tables.rows.get("taxonomy_terms", [])}
     sal_by_service = tables.by("service_at_location", "service_id")
     addresses = tables.by("addresses", "location_id")
-    phones = tables.by("phones", "service_id")
-    schedules = tables.by("schedules", "service_id")
-    # HSDS hangs opening hours off a service, a service at a location, or a location; a location's
-    # hours are the hours of every service there (unless the schedule names its service).
-    schedules_at_sal = tables.by("schedules", "service_at_location_id")
-    schedules_at_location = tables.by("schedules", "location_id")
+    phones = _linked_rows(tables, "phones")
+    schedules = _linked_rows(tables, "schedules")
     languages = tables.by("languages", "service_id")
     attributes = tables.by("attributes", "link_id")
     areas = tables.by("service_areas", "service_id")
@@ -301,7 +316,8 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
                     record.categories.append(code)
             else:
                 ignored_terms.add(f"{taxonomy}:{word}")
-        for ph in phones.get(sid, []):
+        own_sals = sal_by_service.get(sid, [])
+        for ph in phones(sid, own_sals):
             try:
                 phone = parse_phone(ph.get("number"))
             except FieldProblem as p:
@@ -309,15 +325,9 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
                 continue
             phone.extension = ph.get("extension") or phone.extension
             phone.type = ph.get("type") or None
-            record.phones.append(phone)
-        own_sals = sal_by_service.get(sid, []) if sid else []
-        linked = [*(schedules.get(sid, []) if sid else []),
-                  *(sch for sal in own_sals if sal.get("id") for sch in schedules_at_sal.get(sal.get("id"), [])
-                    if not sch.get("service_id")),
-                  *(sch for sal in own_sals if sal.get("location_id")
-                    for sch in schedules_at_location.get(sal.get("location_id"), [])
-                    if not sch.get("service_id") and not sch.get("service_at_location_id"))]
-        for sch in linked:
+            if all((phone.number, phone.extension) != (p.number, p.extension) for p in record.phones):
+                record.phones.append(phone)
+        for sch in schedules(sid, own_sals):
             if not sch.get("opens_at"):
                 continue  # free-text schedules ("call for hours") carry no opening hours
             try:
@@ -436,15 +446,19 @@ def write_package_rejects(path: Path, tables: Tables, rejected: list[Record]) ->
     location_ids = {s.get("location_id") for s in sals} - {""}
     sal_ids = {s.get("id") for s in sals} - {""}
     org_ids = {r.organization_id for r in rejected}
+
+    def linked(row: Row) -> bool:
+        return (row.get("service_id") in service_ids or row.get("service_at_location_id") in sal_ids
+                or row.get("location_id") in location_ids)
+
     keep = {
         "services": lambda row: row.get("id") in service_ids,
         "organizations": lambda row: row.get("id") in org_ids,
         "service_at_location": lambda row: row.get("service_id") in service_ids,
         "locations": lambda row: row.get("id") in location_ids,
         "addresses": lambda row: row.get("location_id") in location_ids,
-        "phones": lambda row: row.get("service_id") in service_ids or row.get("location_id") in location_ids,
-        "schedules": lambda row: (row.get("service_id") in service_ids or row.get("location_id") in location_ids
-                                  or row.get("service_at_location_id") in sal_ids),
+        "phones": linked,
+        "schedules": linked,
         "languages": lambda row: row.get("service_id") in service_ids,
         "attributes": lambda row: row.get("link_id") in service_ids,
         "service_areas": lambda row: row.get("service_id") in service_ids,

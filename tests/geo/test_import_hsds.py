@@ -156,8 +156,13 @@ def test_hsds_monthly_and_seasonal_schedules_are_kept_and_bad_rules_reported(db,
     assert read_records(db, source="again") == [svc1, svc2]
 
 
-def test_hours_given_for_a_location_or_a_service_at_a_location_are_the_services_hours(db, tmp_path):
+def test_hours_and_phones_given_for_a_location_or_a_service_at_a_location_are_the_services(db, tmp_path):
     package = _package(tmp_path)
+    (package / "phones.csv").write_text(
+        "id,service_id,location_id,number,extension,type\n"
+        "ph-1,svc-1,,573-882-1234,,voice\nph-2,svc-4,,555-1234,,voice\n"
+        "ph-3,,loc-2,617-555-0100,,voice\n"  # svc-3's site
+        "ph-4,,loc-1,573-882-1234,,voice\n")  # svc-1 has it already; svc-2 is there too
     (package / "schedules.csv").write_text(
         "id,service_id,service_at_location_id,location_id,freq,byday,opens_at,closes_at\n"
         'sch-1,svc-1,,,WEEKLY,"MO,TU,WE,TH,FR",09:00,17:00\n'
@@ -171,6 +176,8 @@ def test_hours_given_for_a_location_or_a_service_at_a_location_are_the_services_
     svc1, svc2, svc3 = read_records(db, source="directory")
     assert svc1.hours == [weekdays, saturday] and svc2.hours == [saturday, weekdays]
     assert svc3.hours == [Hours("SU", "12:00", "16:00"), Hours("MO", "08:00", "09:00")]
+    assert [[p.number for p in r.phones] for r in (svc1, svc2, svc3)] == [
+        ["(573) 882-1234"], ["(573) 882-1234"], ["(617) 555-0100"]]
     with zipfile.ZipFile(_zip(report.rejects_file, tmp_path / "rejects.zip")) as z:
         kept = [r["id"] for r in csv.DictReader(z.read("schedules.csv").decode().splitlines())]
     assert kept == ["sch-2", "sch-5"]  # the hours of loc-1, where rejected services are too
