@@ -204,6 +204,8 @@ def region_report(conn: Connection, region: RegionRef, *, category: str | None =
                      key=lambda r: (-r["population_uncovered"], r["category"]))
     names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM taxonomy_term")}
     stage_names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM landscape_stage")}
+    if category is not None and category not in names:
+        raise BadRequest(f"unknown category {category!r}: use a code from /api/hsds/taxonomy_terms")
     chosen = category or summary[0]["category"]
     if chosen not in {r["category"] for r in summary}:
         raise NotFound(f"no desert results for {region} and category {chosen!r}: {_compute_hint(region, chosen)}")
