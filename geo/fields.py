@@ -40,10 +40,6 @@ class Hours:
     valid_to: str | None = None
     description: str | None = None
 
-    @property
-    def is_plain_weekly(self) -> bool:
-        """What a sheet's hours cell can say: every week, all year."""
-        return self.freq == "WEEKLY" and not (self.bymonthday or self.valid_from or self.valid_to)
 
 
 @dataclass
@@ -183,6 +179,11 @@ def _monthly_label(byday: str) -> str | None:
     return f"{','.join(_NTH_NAMES[n] for n in weeks)} {','.join(d.title() for d in days)}"
 
 
+def day_list(value: str) -> str:
+    """A byday or bymonthday list as stored: 'mo, we' → 'MO,WE'."""
+    return ",".join(t.strip().upper() for t in value.split(",") if t.strip())
+
+
 def check_schedule_days(freq: str, byday: str, bymonthday: str | None) -> None:
     """HSDS's recurrence: weekly days, or for monthly rules which weekday of the month or which days."""
     if freq not in ("WEEKLY", "MONTHLY"):
@@ -212,14 +213,14 @@ def format_hours(hours: list[Hours]) -> str:
     monthly ones by week of the month, all year); other rules are left to the HSDS export."""
     parts: list[str] = []
     for h in hours:
-        if h.freq == "MONTHLY" and not (h.bymonthday or h.valid_from or h.valid_to):
+        if h.bymonthday or h.valid_from or h.valid_to:  # days of the month, seasons: not a sheet's words
+            continue
+        if h.freq == "MONTHLY":
             # One part when the rule is weeks × days (as a sheet writes it), else one per day.
             whole = _monthly_label(h.byday)
             labels = [whole] if whole else [_monthly_label(token) for token in h.byday.split(",")]
             if all(labels):
                 parts.extend(f"{label} {h.opens_at}-{h.closes_at}" for label in labels)
-            continue
-        if not h.is_plain_weekly:
             continue
         if h.byday == ",".join(DAY_CODES) and (h.opens_at, h.closes_at) == ("00:00", "23:59"):
             parts.append("24/7")

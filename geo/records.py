@@ -31,6 +31,7 @@ from geo.fields import (
     check_coordinates,
     check_schedule_days,
     check_season,
+    day_list,
     parse_phone,
 )
 from geo.geocode import StateShapes, state_problem, zip_timezone
@@ -168,7 +169,7 @@ class HoursIn(_Model):
     @field_validator("byday", "bymonthday")
     @classmethod
     def _list(cls, value: str | None) -> str | None:
-        return None if value is None else ",".join(t.strip().upper() for t in value.split(",") if t.strip())
+        return None if value is None else day_list(value)
 
     @model_validator(mode="after")
     def _a_rule(self) -> HoursIn:

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 from geo.db import Connection, query
 from geo.deserts.runs import RegionRef, data_version, region_counties, stage_codes
 from geo.errors import BadRequest, NotFound
-from geo.scope import Scope
+from geo.scope import Scope, map_choices
 
 DESERT_TABLES = ("desert_run", "desert_cell", "desert_rollup")
 NO_RESULTS_NOTE = "no desert results computed yet — run atlas deserts compute"
@@ -202,8 +202,9 @@ def region_report(conn: Connection, region: RegionRef, *, category: str | None =
     matrix = gap_matrix(conn, region)
     summary = sorted(rollups(conn, region.kind, code=region.code),
                      key=lambda r: (-r["population_uncovered"], r["category"]))
-    names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM taxonomy_term")}
-    stage_names = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM landscape_stage")}
+    choices = map_choices(conn)
+    names = {c["code"]: c["name"] for c in choices["categories"]}
+    stage_names = {s["code"]: s["name"] for s in choices["stages"]}
     if category is not None and category not in names:
         raise BadRequest(f"unknown category {category!r}: use a code from /api/hsds/taxonomy_terms")
     chosen = category or summary[0]["category"]

@@ -24,6 +24,7 @@ from geo.fields import (
     check_coordinates,
     check_schedule_days,
     check_season,
+    day_list,
     parse_coordinate,
     parse_phone,
 )
@@ -187,8 +188,7 @@ def _hhmm(value: str) -> str:
 def _schedule_hours(sch: Row) -> Hours:
     """An HSDS schedule row with opening times: weekly or monthly, in season or all year."""
     freq = (sch.get("freq") or "WEEKLY").strip().upper()
-    byday = ",".join(d.strip().upper() for d in sch.get("byday").split(",") if d.strip())
-    bymonthday = ",".join(d.strip() for d in sch.get("bymonthday").split(",") if d.strip()) or None
+    byday, bymonthday = day_list(sch.get("byday")), day_list(sch.get("bymonthday")) or None
     check_schedule_days(freq, byday, bymonthday)
     try:
         opens, closes = _hhmm(sch.get("opens_at")), _hhmm(sch.get("closes_at") or "23:59")
