@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import shapely
 
@@ -28,12 +27,9 @@ from geo.fields import (
     parse_coordinate,
     parse_phone,
 )
-from geo.importer.records import Place, Record, ServiceArea
+from geo.importer.records import Loaded, Place, Record, ServiceArea
 from geo.importer.sheet import decode
 from geo.importer.vocabulary import Vocabulary
-
-if TYPE_CHECKING:
-    from geo.importer.run import Loaded
 
 FILES = ("organizations", "services", "locations", "service_at_location", "addresses", "phones",
          "schedules", "languages", "taxonomy_terms", "attributes", "service_areas")
@@ -399,8 +395,6 @@ def _place(record: Record, loc: Row, addresses: list[Row], vocab: Vocabulary) ->
 # --- loaders and rejects ----------------------------------------------------------------------
 
 def load_package(path: Path, vocab: Vocabulary) -> Loaded:
-    from geo.importer.run import Loaded
-
     tables = read_package(path)
     notes: list[str] = []
     records = records_from_tables(tables, vocab, notes)
@@ -409,8 +403,6 @@ def load_package(path: Path, vocab: Vocabulary) -> Loaded:
 
 
 def load_json(path: Path, vocab: Vocabulary) -> Loaded:
-    from geo.importer.run import Loaded
-
     items = _service_objects(path)
     tables = flatten_services(path, items)
     notes: list[str] = []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import orjson
 
@@ -94,6 +96,16 @@ class Record:
             if p["geocode_source"] != "source":
                 p.update(latitude=None, longitude=None, precision=None, geocode_source=None)
         return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass
+class Loaded:
+    """What a reader produced: the records, and how to write the rejected ones back."""
+
+    format: str
+    records: list[Record]
+    write_rejects: Callable[[list[Record]], Path]
+    notes: list[str] = field(default_factory=list)
 
 
 def _plain(record: Record) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +11,9 @@ from psycopg.types.json import Jsonb
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError
 from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes, state_problem
+from geo.importer import hsds, sheet
 from geo.importer.apply import Progress, existing_hashes, no_progress, write_records
-from geo.importer.records import Record
+from geo.importer.records import Loaded, Record
 from geo.importer.vocabulary import Vocabulary
 from geo.search import refresh_service_points
 
@@ -71,20 +71,8 @@ class _Rollback(Exception):
     """Leave the import's transaction without a trace (dry run, or all-or-nothing with rejects)."""
 
 
-@dataclass
-class Loaded:
-    """What a reader produced: the records, and how to write the rejected ones back."""
-
-    format: str
-    records: list[Record]
-    write_rejects: Callable[[list[Record]], Path]
-    notes: list[str] = field(default_factory=list)
-
-
 def load(path: Path, options: ImportOptions, vocab: Vocabulary, progress: Progress = no_progress) -> Loaded:
     """Choose the reader by what PATH is: an HSDS package, HSDS JSON, or a spreadsheet."""
-    from geo.importer import hsds, sheet
-
     suffix = path.suffix.lower()
     if not path.exists():
         raise BadRequest(f"{path} does not exist")
