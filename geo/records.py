@@ -34,7 +34,8 @@ from geo.fields import (
     day_list,
     parse_phone,
 )
-from geo.geocode import StateShapes, state_problem, zip_timezone
+from geo.gazetteer import zip_timezone
+from geo.geocode import StateShapes, state_problem
 from geo.keys import ApiKey, check_counties
 from geo.overlay import county_at
 from geo.search import refresh_service_points

@@ -186,7 +186,7 @@ async def find_results(request: Request, conn: Conn,
                               language=form.get("language"), cost=form.get("cost"),
                               age=int(age_text) if age_text else None, open_now=form.get("open_now") == "1")
         point = geocode_near(form.get("near", ""))
-        body = nearby_services_json(conn, lat=point.lat, lon=point.lon, radius_m=radius_km * 1000,
+        body = nearby_services_json(conn, lat=point.latitude, lon=point.longitude, radius_m=radius_km * 1000,
                                     filters=filters, page=page_number, per_page=min(PER_PAGE, MAX_PER_PAGE))
     except BadRequest as e:
         return _render(conn, language, form, error=str(e), status=400)

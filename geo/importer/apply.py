@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from geo.db import Connection, copy_rows, query
-from geo.geocode import zip_timezone
+from geo.gazetteer import zip_timezone
 from geo.importer.records import Record
 from geo.taxonomy import term_id
 

@@ -45,6 +45,6 @@ def services_nearby(
     filters = make_filter(category=category, stage=stage, language=language, cost=cost, age=age,
                           open_now=open_now)
     point = geocode_near(near)
-    body = nearby_services_json(conn, lat=point.lat, lon=point.lon, radius_m=radius_m, filters=filters,
+    body = nearby_services_json(conn, lat=point.latitude, lon=point.longitude, radius_m=radius_m, filters=filters,
                                 page=page, per_page=per_page)
     return Response(content=body, media_type="application/json", headers=PRIVATE)

@@ -153,6 +153,23 @@ def test_offline_cascade_falls_from_zip_to_place_to_county_and_names_why_it_fail
     assert outcomes[4].reason == "ZIP 00000 is not a known ZIP code; no place named 'Atlantis' in MO"
 
 
+def test_import_finds_st_louis_however_saint_is_spelled(db, tmp_path):
+    """The same normalisation as search (geo.gazetteer): GeoNames says "St. Louis" and "Saint
+    Charles"; a sheet may say either, and a county named in the city field compares the same way."""
+    cities = ["St. Louis", "Saint Louis", "St Louis", "St. Charles", "Saint Charles", "Saint Louis County",
+              "St. Francois County"]
+    rows = [f"s-{i},Pantry {i},,,{city},MO,,,,food,,,,,,,," for i, city in enumerate(cities)]
+    report = import_path(db, _sheet(tmp_path, "saints.csv", rows))
+    assert report.rejected == 0, report.errors
+    got = {r["source_id"]: (r["geocode_precision"], round(r["lat"], 2), r["county_fips"]) for r in db.execute(
+        """SELECT source_id, geocode_precision, latitude::float8 AS lat, county_fips
+           FROM location WHERE source = 'saints'""")}
+    assert got["s-0"] == got["s-1"] == got["s-2"] == ("place", 38.63, "29510")  # St. Louis city
+    assert got["s-3"] == got["s-4"] == ("place", 38.78, "29183")
+    assert (got["s-5"][0], got["s-5"][2]) == ("county", "29189")
+    assert (got["s-6"][0], got["s-6"][2]) == ("county", "29187")
+
+
 def test_geocoder_outage_falls_back_to_the_offline_gazetteer(db, tmp_path):
     settings = GeocoderSettings(kind="nominatim", url="http://127.0.0.1:9", timeout_s=2)
     report = import_path(db, _sheet(tmp_path, "down.csv", ROWS[:1]), ImportOptions(geocoder=settings))

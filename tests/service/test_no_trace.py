@@ -23,7 +23,8 @@ def _needles() -> list[str]:
                ZIP]
     for near in (ADDRESS, ZIP):
         point = geocode_near(near)
-        needles += [f"{point.lat:.4f}", f"{abs(point.lon):.4f}", repr(point.lat), repr(point.lon)]
+        needles += [f"{point.latitude:.4f}", f"{abs(point.longitude):.4f}", repr(point.latitude),
+                    repr(point.longitude)]
     return needles
 
 
