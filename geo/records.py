@@ -38,7 +38,6 @@ from geo.gazetteer import zip_timezone
 from geo.geocode import StateShapes, state_problem
 from geo.keys import ApiKey, check_counties
 from geo.overlay import county_at
-from geo.search import refresh_service_points
 from geo.taxonomy import TAXONOMY, term_id
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -495,18 +494,6 @@ def _apply(conn: Connection, entity: str, record_id: str, fields: dict[str, Any]
         _set_service_links(conn, record_id, fields)
 
 
-def _refresh_search(conn: Connection, entity: str, record_id: str) -> None:
-    """Keep nearby search (the service_point table) in step with the edit, in the same transaction."""
-    affected = {
-        "service": "SELECT %s::text AS id",
-        "location": "SELECT service_id AS id FROM service_at_location WHERE location_id = %s",
-        "organization": "SELECT id FROM service WHERE organization_id = %s",
-    }[entity]
-    ids = [r["id"] for r in conn.execute(affected, [record_id])]  # type: ignore[call-overload]
-    if ids:
-        refresh_service_points(conn, ids)
-
-
 def _insert(conn: Connection, entity: str) -> str:
     """A bare row with a fresh id; _apply fills it in (so create and update share one path)."""
     if entity == "organization":
@@ -564,7 +551,6 @@ def create_service(conn: Connection, key: ApiKey, data: ServiceIn) -> dict:
         assert row is not None
         _apply(conn, "service", row["id"], fields)
         _check_scope(conn, key, "service", row["id"])
-        _refresh_search(conn, "service", row["id"])
         after = _existing(conn, "service", row["id"])
         audit.record(conn, key, "create", "service", row["id"], None, after)
         return after
@@ -582,7 +568,6 @@ def update(conn: Connection, key: ApiKey, entity: str, record_id: str, patch: Ba
             fields.setdefault("longitude", before["longitude"])
         _apply(conn, entity, record_id, fields)
         _check_scope(conn, key, entity, record_id)
-        _refresh_search(conn, entity, record_id)
         after = _existing(conn, entity, record_id)
         if before != after:
             audit.record(conn, key, "update", entity, record_id, before, after)
@@ -613,7 +598,6 @@ def retire(conn: Connection, key: ApiKey, entity: str, record_id: str) -> dict:
         conn.execute(
             sql.SQL("UPDATE {} SET retired_at = now(), updated_at = now() WHERE id = %s").format(
                 sql.Identifier(entity)), [record_id])
-        _refresh_search(conn, entity, record_id)
         after = _existing(conn, entity, record_id)
         audit.record(conn, key, "retire", entity, record_id, before, after)
         return after
@@ -643,7 +627,6 @@ def restore(conn: Connection, key: ApiKey, entity: str, record_id: str, version:
         fields["retired_at"] = state.get("retired_at")
         _apply(conn, entity, record_id, fields)
         _check_scope(conn, key, entity, record_id)
-        _refresh_search(conn, entity, record_id)
         after = _existing(conn, entity, record_id)
         audit.record(conn, key, "restore", entity, record_id, before, after, restored_from=version)
         return after

@@ -21,9 +21,9 @@ import shapely
 import zipcodes
 from psycopg.types.json import Jsonb
 
+from geo.copies import sync_copies
 from geo.db import Connection, copy_rows
 from geo.overlay import assign_counties
-from geo.search import refresh_service_points
 from geo.taxonomy import read_categories, term_id
 
 SOURCE = "sample"
@@ -188,7 +188,7 @@ def load_sample(conn: Connection, data_dir: Path, count: int = 3000) -> int:
     assert run is not None
     _write(conn, list(generate(count, data_dir)), run["id"])
     assign_counties(conn, SOURCE)
-    refresh_service_points(conn)
+    sync_copies(conn)  # now, planned on statistics that know the new rows
     conn.execute(
         "UPDATE import_run SET status = 'done', finished_at = now(), summary = summary || %s WHERE id = %s",
         [Jsonb({"services": count}), run["id"]],

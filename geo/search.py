@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg import sql
-
+from geo.copies import copies_for_reading
 from geo.db import Connection, query
 from geo.errors import BadRequest
 
@@ -33,66 +32,6 @@ class NearbyFilter:
     cost: str | None = None
     age: int | None = None
     open_now: bool = False
-
-
-# What the full rebuild's plan depends on, per table service_point_rows.sql reads: row counts and
-# the join and filter columns (the rest of each table's statistics are autovacuum's to renew).
-PLAN_COLUMNS = {
-    "service": ("id", "organization_id", "status", "retired_at"),
-    "service_at_location": ("service_id", "location_id", "retired_at"),
-    "location": ("id", "county_fips", "retired_at"),
-    "organization": ("id",),
-    "address": ("location_id",),
-    "phone": ("service_id",),
-    "schedule": ("service_id", "freq", "opens_at", "closes_at", "tz_name", "valid_from", "valid_to"),
-    "language": ("service_id",),
-    "cost_option": ("service_id",),
-    "attribute": ("link_entity", "link_id"),
-    "service_stage": ("service_id",),
-    "region": ("id", "kind", "code"),
-    "region_member": ("region_id", "member_id"),
-}
-
-
-# Listing more services than this, the refresh plans on statistics that know them (an import of
-# 15,000 rows, listed, was still running after 300 s on the statistics of the empty tables; a
-# one-service edit must not pay for an ANALYZE).
-ANALYZE_OVER = 500
-
-
-def refresh_service_points(conn: Connection, service_ids: list[str] | None = None) -> None:
-    """Rebuild the search table (or only these services' rows); call after any load that changes
-    services, their locations or their details."""
-    if service_ids is None or len(service_ids) > ANALYZE_OVER:
-        analyze_changed_tables(conn)
-    if service_ids is None:
-        conn.execute("DELETE FROM service_point")
-    else:
-        conn.execute("DELETE FROM service_point WHERE service_id = ANY(%s)", [service_ids])
-    conn.execute(query("service_point_rows"), {"service_ids": service_ids})
-
-
-def analyze_changed_tables(conn: Connection) -> list[str]:
-    """Statistics that include this transaction's own bulk load, so the rebuild plans hash joins."""
-    # Only tables the rebuild reads that changed in this transaction or by a tenth since their last
-    # analysis, and only their plan columns. A load in the same transaction is invisible to
-    # autovacuum, which may even record its tables as empty (a VACUUM during an import set
-    # reltuples = 0): planned on that, the joins became nested loops over 100,000 rows and the
-    # rebuild was still running after 13 minutes. A column list leaves autovacuum's counter alone,
-    # so it still analyses the whole tables after the commit.
-    changed = [r["name"] for r in conn.execute(
-        """SELECT c.relname AS name
-           FROM pg_class c
-           LEFT JOIN pg_stat_xact_user_tables x ON x.relid = c.oid
-           LEFT JOIN pg_stat_user_tables t ON t.relid = c.oid
-           WHERE c.oid = ANY(%s::regclass[])
-             AND (coalesce(x.n_tup_ins + x.n_tup_upd + x.n_tup_del, 0) > 0
-                  OR coalesce(t.n_mod_since_analyze, 0) > 0.1 * greatest(c.reltuples, 0))
-           ORDER BY c.relname""", [list(PLAN_COLUMNS)])]
-    for name in changed:
-        conn.execute(sql.SQL("ANALYZE {} ({})").format(
-            sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, PLAN_COLUMNS[name]))))
-    return changed
 
 
 def check_paging(page: int, per_page: int) -> None:
@@ -148,6 +87,7 @@ def nearby_services_json(
         raise BadRequest(f"radius_m must be more than 0 and at most {MAX_RADIUS_M} metres "
                          f"({MAX_RADIUS_M // 1000} km).")
     check_paging(page, per_page)
+    copies_for_reading(conn)
     row = conn.execute(
         query("nearby_services"),
         {"lat": lat, "lon": lon, "radius_m": radius_m, "category": filters.category,

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo import cluster, migrate
+from geo.copies import sync_copies
 from geo.db import connect
 from geo.regions import load_census_regions, reload_crosswalks
 from geo.sample import load_sample
-from geo.search import refresh_service_points
 from geo.settings import Settings
 from geo.taxonomy import load_taxonomy
 
@@ -45,8 +45,7 @@ def load_reference(settings: Settings, *, sample_count: int = 3000) -> SetupRepo
         load_taxonomy(conn, settings.data_dir)
         reports = reload_crosswalks(conn, settings.data_dir)
         written = load_sample(conn, settings.data_dir, count=sample_count) if sample_count else 0
-        if not written:  # load_sample refreshes what it writes; other changes need a rebuild
-            refresh_service_points(conn)
+        sync_copies(conn)  # what the regions and taxonomy changed (the triggers note it)
     return SetupReport(changed, sum(len(r.moved) for r in reports), written)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from geo.copies import copies_for_reading
 from geo.db import Connection, query
 from geo.deserts.results import desert_results_exist
 from geo.errors import BadRequest, NotFound
-from geo.service_map import ensure_service_points_fresh
 
 MAX_ZOOM = 22
 GRID = 64  # low-zoom service tiles count points per 1/64 of the tile
@@ -103,7 +103,7 @@ def render_tile(
     check_tile(z, x, y)
     params: dict[str, object] = {"z": z, "x": x, "y": y, "limit": feature_limit}
     if spec.name == "services":
-        ensure_service_points_fresh(conn)
+        copies_for_reading(conn)
         params |= {"category": category, "stage": stage, "grid": GRID}
         if z >= points_min_zoom:
             sql = query("tile_services_points")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from geo.copies import refresh_copies
 from geo.db import Connection
 from geo.overlay import assign_counties
-from geo.search import refresh_service_points
 from geo.taxonomy import term_id
 
 SOURCE = "search-test"
@@ -79,7 +79,7 @@ def add_services(conn: Connection, services: list[ServiceSpec]) -> dict[str, str
         ids[s.name] = sal
         service_ids.append(svc)
     assign_counties(conn, SOURCE)
-    refresh_service_points(conn, service_ids)
+    refresh_copies(conn, service_ids)
     return ids
 
 
@@ -90,4 +90,4 @@ def remove_services(conn: Connection, ids: dict[str, str]) -> None:
     conn.execute("DELETE FROM service WHERE id = ANY(%s)", [service_ids])
     for table in ("location", "organization"):
         conn.execute(f"DELETE FROM {table} WHERE source = %s", [SOURCE])  # noqa: S608
-    refresh_service_points(conn, service_ids)
+    refresh_copies(conn, service_ids)

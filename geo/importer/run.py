@@ -8,6 +8,7 @@ from pathlib import Path
 
 from psycopg.types.json import Jsonb
 
+from geo.copies import sync_copies
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError
 from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes, state_problem
@@ -15,7 +16,6 @@ from geo.importer import hsds, sheet
 from geo.importer.apply import Progress, existing_hashes, no_progress, write_records
 from geo.importer.records import Loaded, Record
 from geo.importer.vocabulary import Vocabulary
-from geo.search import refresh_service_points
 
 
 @dataclass
@@ -179,8 +179,8 @@ def _import(conn: Connection, loaded: Loaded, source: str, report: ImportReport,
     write_records(conn, source, report.run_id or 0, to_write, progress)
     if options.retire_missing:
         report.retired = _retire_missing(conn, source, report.run_id or 0, records, report)
-    advance = progress("Updating nearby search", 1)
-    _refresh_search(conn, source, report.run_id or 0)
+    advance = progress("Updating nearby search and maps", 1)
+    sync_copies(conn)  # the triggers would at COMMIT; now, so the progress shows where the time goes
     advance(1)
     report.inserted = sum(1 for r in to_write if r.source_id not in known)
     report.updated = len(to_write) - report.inserted
@@ -201,13 +201,3 @@ def _retire_missing(conn: Connection, source: str, run_id: int, records: list[Re
     retired = conn.execute(query("import_retire_missing"),
                            {"source": source, "run_id": run_id, "listed": listed}).fetchall()
     return len(retired)
-
-
-def _refresh_search(conn: Connection, source: str, run_id: int) -> None:
-    """Bring nearby search (service_point) up to date with what this run wrote, in its transaction."""
-    ids = [r["id"] for r in conn.execute(
-        "SELECT id FROM service WHERE source = %s AND import_run_id = %s", [source, run_id])]
-    if len(ids) > 20_000:
-        refresh_service_points(conn)  # a full rebuild re-plans with fresh statistics
-    elif ids:
-        refresh_service_points(conn, ids)
