@@ -2,14 +2,14 @@
 
 Every record is marked `is_sample` and named "Sample: …", its phone numbers are in the fictional
 555-01xx range, and its descriptions say it is not a real service. The same seed always gives the
-same rows (and the same ids), so loading twice changes nothing.
+same rows (and the same ids), so loading twice changes nothing. They are written as an import's
+records are, by the directory's one writer (geo.importer.apply.write_records).
 """
 
 from __future__ import annotations
 
 import math
 import random
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +22,16 @@ import zipcodes
 from psycopg.types.json import Jsonb
 
 from geo.copies import sync_copies
-from geo.db import Connection, copy_rows
-from geo.overlay import assign_counties
-from geo.taxonomy import read_categories, term_id
+from geo.db import Connection
+from geo.fields import Hours, Phone
+from geo.importer.apply import write_records
+from geo.importer.records import Place as RecordPlace
+from geo.importer.records import Record
+from geo.taxonomy import read_categories
 
 SOURCE = "sample"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: written by the importer's writer (its ids, cost options, ages)
 STATES = {"MO": ("29", "America/Chicago"), "MA": ("25", "America/New_York")}
-_NAMESPACE = uuid.UUID("0d3c5b0e-2a8f-4d7e-9a51-6b9c1f0e7a42")
 
 TEMPLATES: dict[str, list[str]] = {
     "family-resource-center": ["{place} Family Resource Center", "{place} Family Hub"],
@@ -95,10 +97,6 @@ class Place:
     lon: float
     population: int
     zip_code: str | None
-
-
-def sample_id(index: int, kind: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{kind}:{index}"))
 
 
 def places() -> list[Place]:
@@ -168,6 +166,33 @@ def generate(count: int, data_dir: Path, seed: int = 20261123) -> Iterator[dict]
         }
 
 
+NOTE = "SAMPLE DATA — not a real service. Generated for demonstration by Upstream Atlas."
+
+
+def sample_record(item: dict) -> Record:
+    """One generated service as the importer's record, so it is written like any import."""
+    sid = f"sample-{item['index']:06d}"
+    place = item["place"]
+    if item["always_open"]:
+        hours = [Hours("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59:59")]
+    else:
+        hours = [Hours("MO,TU,WE,TH,FR", "09:00", "17:00")]
+        if item["saturday"]:
+            hours.append(Hours("SA", "10:00", "14:00"))
+    ages = item["ages"] or (None, None)
+    return Record(
+        file="sample", line=item["index"] + 1, source_id=sid, name=item["name"], organization=item["name"],
+        organization_id=sid, description=f"{NOTE} Category: {item['category']}.", capacity=item["capacity"],
+        minimum_age=ages[0], maximum_age=ages[1], costs=[item["cost"]], confidential=item["confidential"],
+        categories=[item["category"]], stages=item["stages"], languages=[code for code, _ in item["languages"]],
+        phones=[Phone(item["phone"], None, "voice")], hours=hours,
+        places=[RecordPlace(source_id=sid, name=item["name"], address_1=item["address_1"], city=place.name,
+                            state=place.state, postal_code=place.zip_code or "00000", latitude=item["lat"],
+                            longitude=item["lon"], precision="rooftop", geocode_source="sample generator",
+                            confidential=item["confidential"], tz_name=STATES[place.state][1])],
+    )
+
+
 def load_sample(conn: Connection, data_dir: Path, count: int = 3000) -> int:
     """Replace the sample services with `count` freshly generated ones, unless they are already
     exactly there. Returns the number of services written (0 when nothing changed)."""
@@ -186,8 +211,7 @@ def load_sample(conn: Connection, data_dir: Path, count: int = 3000) -> int:
         [SOURCE, Jsonb({"tag": tag})],
     ).fetchone()
     assert run is not None
-    _write(conn, list(generate(count, data_dir)), run["id"])
-    assign_counties(conn, SOURCE)
+    write_records(conn, SOURCE, run["id"], [sample_record(it) for it in generate(count, data_dir)], is_sample=True)
     sync_copies(conn)  # now, planned on statistics that know the new rows
     conn.execute(
         "UPDATE import_run SET status = 'done', finished_at = now(), summary = summary || %s WHERE id = %s",
@@ -205,57 +229,3 @@ def remove_sample(conn: Connection) -> None:
     )
     for table in ("service", "location", "organization"):
         conn.execute(psycopg.sql.SQL("DELETE FROM {} WHERE source = %s").format(psycopg.sql.Identifier(table)), [SOURCE])
-
-
-def _write(conn: Connection, items: list[dict], run_id: int) -> None:
-    prov = (SOURCE, run_id, True)
-    prov_cols = ["source", "import_run_id", "is_sample"]
-    orgs, services, locations, sals, addresses, phones = [], [], [], [], [], []
-    schedules, langs, costs, attrs, stages = [], [], [], [], []
-    note = "SAMPLE DATA — not a real service. Generated for demonstration by Upstream Atlas."
-    for it in items:
-        i, place = it["index"], it["place"]
-        org, svc, loc, sal = (sample_id(i, k) for k in ("org", "svc", "loc", "sal"))
-        sid = f"sample-{i:06d}"
-        orgs.append((org, it["name"], note, sid, *prov))
-        ages = it["ages"] or (None, None)
-        services.append((svc, org, it["name"], f"{note} Category: {it['category']}.", it["capacity"],
-                         it["confidential"], ages[0], ages[1], sid, *prov))
-        locations.append((loc, org, it["name"], it["lat"], it["lon"], f"SRID=4326;POINT({it['lon']} {it['lat']})",
-                          "rooftop", "sample generator", it["confidential"], sid, *prov))
-        sals.append((sal, svc, loc, sid, *prov))
-        addresses.append((sample_id(i, "adr"), loc, it["address_1"], place.name, place.state,
-                          place.zip_code or "00000"))
-        phones.append((sample_id(i, "phn"), svc, it["phone"], "voice"))
-        tz = STATES[place.state][1]
-        if it["always_open"]:
-            days = [("MO,TU,WE,TH,FR,SA,SU", "00:00", "23:59:59")]
-        else:
-            days = [("MO,TU,WE,TH,FR", "09:00", "17:00")]
-            if it["saturday"]:
-                days.append(("SA", "10:00", "14:00"))
-        for k, (byday, opens, closes) in enumerate(days):
-            schedules.append((sample_id(i, f"sch{k}"), svc, "WEEKLY", byday, opens, closes, tz))
-        for k, (code, name) in enumerate(it["languages"]):
-            langs.append((sample_id(i, f"lng{k}"), svc, code, name))
-        costs.append((sample_id(i, "cst"), svc, it["cost"]))
-        attrs.append((sample_id(i, "att"), svc, term_id(it["category"]), "service", "category"))
-        for stage in it["stages"]:
-            stages.append((svc, stage))
-    copy_rows(conn, "organization", ["id", "name", "description", "source_id", *prov_cols], orgs)
-    copy_rows(conn, "service", ["id", "organization_id", "name", "description", "capacity", "confidential",
-                                "minimum_age", "maximum_age", "source_id", *prov_cols], services)
-    copy_rows(conn, "location", ["id", "organization_id", "name", "latitude", "longitude", "geom",
-                                 "geocode_precision", "geocode_source", "confidential", "source_id",
-                                 *prov_cols], locations)
-    copy_rows(conn, "service_at_location", ["id", "service_id", "location_id", "source_id", *prov_cols], sals)
-    copy_rows(conn, "address", ["id", "location_id", "address_1", "city", "state_province", "postal_code"],
-              addresses)
-    copy_rows(conn, "phone", ["id", "service_id", "number", "type"], phones)
-    copy_rows(conn, "schedule", ["id", "service_id", "freq", "byday", "opens_at", "closes_at", "tz_name"],
-              schedules)
-    copy_rows(conn, "language", ["id", "service_id", "code", "name"], langs)
-    copy_rows(conn, "cost_option", ["id", "service_id", "option"], costs)
-    copy_rows(conn, "attribute", ["id", "link_id", "taxonomy_term_id", "link_entity", "label"], attrs)
-    copy_rows(conn, "service_stage", ["service_id", "stage_code"], stages)
-

@@ -9,12 +9,12 @@ import re
 import uuid
 from collections.abc import Callable
 
-import numpy as np
 import shapely
 
 from geo.db import Connection, copy_rows, query
 from geo.gazetteer import zip_timezone
 from geo.importer.records import Record
+from geo.overlay import counties_of_points
 from geo.taxonomy import term_id
 
 # A progress hook: start(phase description, total) returns advance(n).
@@ -48,6 +48,7 @@ _DETAILS = {
     "language": ["id", "service_id", "code", "name"],
     "attribute": ["id", "link_id", "taxonomy_term_id", "link_entity", "label"],
     "service_stage": ["service_id", "stage_code"],
+    "cost_option": ["id", "service_id", "option"],
 }
 
 
@@ -65,33 +66,10 @@ def _steps() -> list[str]:
     return [p.strip() for p in parts[1:] if p.strip()]
 
 
-def counties_of_points(conn: Connection, lons: list[float], lats: list[float]) -> list[str | None]:
-    """The county FIPS containing each point (the overlay), computed with one vectorised STRtree
-    query over the counties in the points' bounding box: for 100,000 points this takes well under
-    a second, where the row-by-row SQL join took over a minute. None where no county contains it."""
-    if not lons:
-        return []
-    x, y = np.asarray(lons, float), np.asarray(lats, float)
-    rows = conn.execute(
-        """SELECT code, ST_AsBinary(geom) AS wkb FROM region
-           WHERE kind = 'county' AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)""",
-        [float(x.min()), float(y.min()), float(x.max()), float(y.max())],
-    ).fetchall()
-    result: list[str | None] = [None] * len(lons)
-    if not rows:
-        return result
-    codes = [r["code"] for r in rows]
-    tree = shapely.STRtree(shapely.from_wkb([r["wkb"] for r in rows]))
-    point_idx, county_idx = tree.query(shapely.points(x, y), predicate="intersects")
-    for p, c in zip(point_idx.tolist(), county_idx.tolist(), strict=True):
-        if result[p] is None:
-            result[p] = codes[c]
-    return result
-
-
 def write_records(conn: Connection, source: str, run_id: int, records: list[Record],
-                  progress: Progress = no_progress) -> None:
-    """Insert or update the given (new or changed) records and everything hanging off them."""
+                  progress: Progress = no_progress, *, is_sample: bool = False) -> None:
+    """Insert or update the given (new or changed) records and everything hanging off them: the one
+    writer of whole records (imports and the sample loader). `is_sample` labels every row written."""
     steps = _steps()
     advance = progress("Writing tables", 1 + len(steps) + len(_DETAILS))  # staging, steps, details
     conn.execute(query("import_stage_tables"))
@@ -102,19 +80,21 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     languages: list[tuple] = []
     attributes: list[tuple] = []
     stages: list[tuple] = []
+    costs: list[tuple] = []
     areas: list[tuple] = []
     located: list[int] = []  # indexes into `locations` of rows with a point
     for r in records:
         sid = record_id(source, "service", r.source_id)
         org = record_id(source, "organization", r.organization_id)
         services.append((sid, r.source_id, r.fingerprint(), org, r.organization_id, r.organization, r.name,
-                         r.description, r.url, r.email, r.capacity, r.confidential, r.status))
+                         r.description, r.url, r.email, r.capacity, r.confidential, r.status,
+                         r.minimum_age, r.maximum_age))
         tz = None
         for p in r.places:
             if p.has_point:
                 located.append(len(locations))
             loc = record_id(source, "location", p.source_id)
-            tz = tz or zip_timezone(p.postal_code)
+            tz = tz or p.tz_name or zip_timezone(p.postal_code)
             locations.append((loc, sid, p.source_id, record_id(source, "sal", f"{r.source_id}\x1f{p.source_id}"),
                               p.name, p.latitude, p.longitude, p.precision, p.geocode_source, p.confidential,
                               record_id(source, "address", p.source_id), p.address_1, p.city, p.state,
@@ -130,6 +110,7 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         for code in r.categories:
             attributes.append((f"{sid}:category:{code}", sid, _term_id(code), "service", "category"))
         stages.extend((sid, s) for s in r.stages)
+        costs.extend((f"{sid}:cost:{i:04d}", sid, option) for i, option in enumerate(r.costs))
         for i, a in enumerate(r.areas):
             geom = shapely.from_geojson(a.extent) if a.extent else None
             area_id = a.source_id or f"{r.source_id}#{i}"
@@ -138,10 +119,10 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     counties = counties_of_points(conn, [locations[i][6] for i in located], [locations[i][5] for i in located])
     for i, county in zip(located, counties, strict=True):
         locations[i] = (*locations[i][:-1], county)
-    outside = [locations[i][0] for i, county in zip(located, counties, strict=True) if county is None]
     copy_rows(conn, "import_service", ["service_id", "source_id", "import_hash", "organization_id",
                                        "org_source_id", "org_name", "name", "description", "url", "email",
-                                       "capacity", "confidential", "status"], services)
+                                       "capacity", "confidential", "status", "minimum_age", "maximum_age"],
+              services)
     copy_rows(conn, "import_location", ["location_id", "service_id", "source_id", "sal_id", "name",
                                         "latitude", "longitude", "precision", "geocode_source",
                                         "confidential", "address_id", "address_1", "city", "state",
@@ -151,13 +132,11 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     conn.execute("ANALYZE import_service; ANALYZE import_location")
     advance(1)
     for statement in steps:
-        conn.execute(statement, {"source": source, "run_id": run_id})
+        conn.execute(statement, {"source": source, "run_id": run_id, "is_sample": is_sample})
         advance(1)
     # The details: new rows of services that now exist, so straight into their tables.
     details = {"phone": phones, "schedule": schedules, "language": languages, "attribute": attributes,
-               "service_stage": stages}
+               "service_stage": stages, "cost_option": costs}
     for table, columns in _DETAILS.items():
         copy_rows(conn, table, columns, details[table])
         advance(1)
-    if outside:  # the overlay's second half: a point just off every county takes the nearest
-        conn.execute(query("assign_location_county_nearest"), {"source": source, "location_ids": outside})

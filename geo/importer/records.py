@@ -61,6 +61,9 @@ class Record:
     url: str | None = None
     email: str | None = None
     capacity: int | None = None
+    minimum_age: float | None = None  # years
+    maximum_age: float | None = None
+    costs: list[str] = field(default_factory=list)  # cost options: free, sliding scale, insurance
     confidential: bool = False
     status: str = "active"
     categories: list[str] = field(default_factory=list)  # taxonomy codes
@@ -87,6 +90,9 @@ class Record:
             k: v for k, v in _plain(self).items()
             if k not in ("file", "line", "raw", "errors", "import_hash")
         }
+        for k in ("minimum_age", "maximum_age", "costs"):  # hashed only when given, as before they existed
+            if data[k] in (None, []):
+                del data[k]
         for h in data["hours"]:  # the plain weekly fields alone, as hashed before HSDS seasons and months
             for k in ("freq", "bymonthday", "valid_from", "valid_to", "description"):
                 if h[k] in (None, "WEEKLY"):

@@ -1,12 +1,14 @@
 -- Apply one import's staged rows (new or changed services only) in a few set-based statements.
 -- Ids are derived from (source, source id), so an edited file updates rows and never duplicates.
+-- %(is_sample)s labels every row of the sample loader's records, which are written here too.
 -- A changed service's details (phones, schedules, languages, categories, stages) are cleared here
 -- and then COPYed straight into their tables by geo.importer.apply: they are new rows, nothing to
 -- join or merge, so they skip the staging tables.
 
 -- step: organizations
-INSERT INTO organization AS o (id, name, source, source_id, import_run_id)
-SELECT DISTINCT ON (organization_id) organization_id, org_name, %(source)s, org_source_id, %(run_id)s
+INSERT INTO organization AS o (id, name, source, source_id, import_run_id, is_sample)
+SELECT DISTINCT ON (organization_id) organization_id, org_name, %(source)s, org_source_id, %(run_id)s,
+       %(is_sample)s
 FROM import_service ORDER BY organization_id
 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, import_run_id = EXCLUDED.import_run_id,
     updated_at = now(), retired_at = NULL
@@ -14,13 +16,15 @@ WHERE o.name IS DISTINCT FROM EXCLUDED.name;
 
 -- step: services
 INSERT INTO service AS s (id, organization_id, name, description, url, email, capacity, confidential,
-                          status, import_hash, source, source_id, import_run_id)
+                          status, minimum_age, maximum_age, import_hash, source, source_id, import_run_id,
+                          is_sample)
 SELECT service_id, organization_id, name, description, url, email, capacity, confidential, status,
-       import_hash, %(source)s, source_id, %(run_id)s
+       minimum_age, maximum_age, import_hash, %(source)s, source_id, %(run_id)s, %(is_sample)s
 FROM import_service
 ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
     description = EXCLUDED.description, url = EXCLUDED.url, email = EXCLUDED.email,
     capacity = EXCLUDED.capacity, confidential = EXCLUDED.confidential, status = EXCLUDED.status,
+    minimum_age = EXCLUDED.minimum_age, maximum_age = EXCLUDED.maximum_age,
     import_hash = EXCLUDED.import_hash, import_run_id = EXCLUDED.import_run_id,
     updated_at = now(), retired_at = NULL;
 
@@ -33,6 +37,8 @@ DELETE FROM phone p USING import_service i WHERE p.service_id = i.service_id;
 DELETE FROM schedule x USING import_service i WHERE x.service_id = i.service_id;
 -- step: clear languages
 DELETE FROM language x USING import_service i WHERE x.service_id = i.service_id;
+-- step: clear cost options
+DELETE FROM cost_option x USING import_service i WHERE x.service_id = i.service_id;
 -- step: clear stages
 DELETE FROM service_stage x USING import_service i WHERE x.service_id = i.service_id;
 -- step: clear service areas
@@ -42,10 +48,11 @@ DELETE FROM service_at_location x USING import_service i WHERE x.service_id = i.
 
 -- step: locations
 INSERT INTO location AS l (id, organization_id, name, latitude, longitude, geom, geocode_precision,
-                           geocode_source, confidential, county_fips, source, source_id, import_run_id)
+                           geocode_source, confidential, county_fips, source, source_id, import_run_id, is_sample)
 SELECT DISTINCT ON (il.location_id) il.location_id, s.organization_id, il.name, il.latitude, il.longitude,
        CASE WHEN il.latitude IS NOT NULL THEN ST_SetSRID(ST_MakePoint(il.longitude, il.latitude), 4326) END,
-       il.precision, il.geocode_source, il.confidential, il.county_fips, %(source)s, il.source_id, %(run_id)s
+       il.precision, il.geocode_source, il.confidential, il.county_fips, %(source)s, il.source_id, %(run_id)s,
+       %(is_sample)s
 FROM import_location il JOIN import_service s USING (service_id)
 ORDER BY il.location_id
 ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
@@ -65,8 +72,8 @@ WHERE coalesce(address_1, city, postal_code) IS NOT NULL
 ORDER BY address_id;
 
 -- step: service at location
-INSERT INTO service_at_location (id, service_id, location_id, source, source_id, import_run_id)
-SELECT sal_id, service_id, location_id, %(source)s, source_id, %(run_id)s FROM import_location
+INSERT INTO service_at_location (id, service_id, location_id, source, source_id, import_run_id, is_sample)
+SELECT sal_id, service_id, location_id, %(source)s, source_id, %(run_id)s, %(is_sample)s FROM import_location
 ON CONFLICT (service_id, location_id) DO NOTHING;
 
 -- step: service areas

@@ -348,5 +348,5 @@ def test_progress_covers_every_phase_of_an_import_to_its_end(db, tmp_path):
         return advance
 
     import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}), progress=progress)
-    assert list(phases) == ["Checking rows", "Writing tables", "Updating nearby search"]
+    assert list(phases) == ["Checking rows", "Writing tables", "Updating nearby search and maps"]
     assert all(done == total and total > 0 for done, total in phases.values()), phases
