@@ -12,10 +12,9 @@ from geo.deserts.results import (
     desert_cells,
     desert_results_exist,
     desert_rollups_geojson,
-    region_of_scope,
 )
 from geo.errors import BadRequest, NotFound
-from geo.scope import Scope
+from geo.scope import RegionRef
 from layers.classes import classify, legend_json
 
 
@@ -90,7 +89,7 @@ def _empty(title: str, note: str = NO_RESULTS_NOTE) -> dict:
 
 
 def desert_cells_layer(
-    conn: Connection, scope: Scope, *, category: str | None, stage: str | None, measure: str | None,
+    conn: Connection, scope: RegionRef, *, category: str | None, stage: str | None, measure: str | None,
     scheme: str = "Quantiles", max_cells: int = 40_000,
 ) -> dict:
     """Desert cells coloured by the measure's per-cell value, from the run the deserts API would
@@ -102,7 +101,7 @@ def desert_cells_layer(
     if category is None:
         return _empty(title, CHOOSE_CATEGORY)
     try:
-        cells = desert_cells(conn, region_of_scope(scope), category, stage=stage, max_cells=max_cells)
+        cells = desert_cells(conn, scope, category, stage=stage, max_cells=max_cells)
     except NotFound:  # no run covers the scope for this category and stage
         return _empty(title)
     except BadRequest as too_many:  # every covering run has more cells than a map can carry
@@ -113,7 +112,7 @@ def desert_cells_layer(
 
 
 def desert_rollups_layer(
-    conn: Connection, scope: Scope, *, region_kind: str, category: str | None, stage: str | None,
+    conn: Connection, scope: RegionRef, *, region_kind: str, category: str | None, stage: str | None,
     measure: str | None, scheme: str = "NaturalBreaks",
 ) -> dict:
     """Regions coloured by the measure's rollup value (e.g. the share of people beyond reach)."""

@@ -23,13 +23,13 @@ from geo.db import connect
 from geo.deserts.measures import Decay, LocalProjection, catchment_pairs, geodesic_m, two_step_fca
 from geo.deserts.model import Parameters, measure_cells
 from geo.deserts.runs import (
-    RegionRef,
     category_thresholds,
     compute_run,
     load_service_points,
     region_counties,
 )
 from geo.deserts.surface import build_surface, places_in_bounds, us_places
+from geo.scope import RegionRef
 from geo.settings import Settings
 
 MISSOURI = RegionRef("state", "29")

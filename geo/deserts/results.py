@@ -10,9 +10,9 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from geo.db import Connection, query
-from geo.deserts.runs import RegionRef, data_version, region_counties, stage_codes
+from geo.deserts.runs import data_version, region_counties, stage_codes
 from geo.errors import BadRequest, NotFound
-from geo.scope import Scope, map_choices
+from geo.scope import RegionRef, map_choices
 
 DESERT_TABLES = ("desert_run", "desert_cell", "desert_rollup")
 NO_RESULTS_NOTE = "no desert results computed yet — run atlas deserts compute"
@@ -49,11 +49,6 @@ def desert_results_exist(conn: Connection) -> bool:
     if not (row and row["ok"]):
         return False
     return conn.execute("SELECT 1 FROM desert_run WHERE finished_at IS NOT NULL LIMIT 1").fetchone() is not None
-
-
-def region_of_scope(scope: Scope) -> RegionRef:
-    """The engine's name for a map's scope: both name a state by its FIPS code."""
-    return RegionRef(scope.kind, scope.code)
 
 
 def _cells_statement(
@@ -179,7 +174,7 @@ def gap_matrix_table(matrix: dict) -> list[list]:
 
 
 def desert_rollups_geojson(
-    conn: Connection, scope: Scope, *, region_kind: str, category: str | None, stage: str | None,
+    conn: Connection, scope: RegionRef, *, region_kind: str, category: str | None, stage: str | None,
     tolerance_deg: float = 0.002,
 ) -> dict:
     """Per-region rollups (share of people beyond reach, mean distance, access) of the latest

@@ -21,32 +21,10 @@ from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
 from geo.deserts.population import apply_population_areas, population_areas_near
 from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
-from geo.errors import BadRequest, NotFound
-from geo.states import state_fips
+from geo.errors import NotFound
+from geo.scope import RegionRef
 
-REGION_KINDS = ("county", "circuit", "division", "state")
 Step = Callable[[str, int, int], None]  # (what was done, steps done, steps in all)
-
-
-@dataclass(frozen=True)
-class RegionRef:
-    """A region as the CLI and API name it: kind and code (a state's code is its FIPS)."""
-
-    kind: str
-    code: str
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.code}"
-
-
-def parse_region(value: str) -> RegionRef:
-    """'circuit:MO-16', 'county:29095', 'division:MA-suffolk', 'state:MO' (or state:29)."""
-    kind, sep, code = value.partition(":")
-    kind, code = kind.strip().lower(), code.strip()
-    if not sep or kind not in REGION_KINDS or not code:
-        raise BadRequest(f"region {value!r}: use KIND:CODE with KIND one of {', '.join(REGION_KINDS)}, "
-                         "e.g. circuit:MO-16, county:29095, state:MO")
-    return RegionRef(kind, state_fips(code) if kind == "state" else code)
 
 
 def region_counties(conn: Connection, region: RegionRef) -> list[County]:

@@ -16,7 +16,7 @@ from geo.deserts.results import (
     gap_matrix_table,
     rollups,
 )
-from geo.deserts.runs import parse_region
+from geo.scope import RegionRef
 from geo.states import state_fips
 from service.deps import Conn
 from service.responses import GeoJSONResponse, JSONResponse
@@ -36,7 +36,7 @@ def deserts(
 ) -> Response:
     """H3 cells with population, distance to the nearest service (geodesic metres), threshold,
     coverage and 2SFCA/E2SFCA access; `value` is the asked measure. No service point is included."""
-    text = desert_cells_geojson(conn, parse_region(region), category, measure=measure, stage=stage,
+    text = desert_cells_geojson(conn, RegionRef.parse(region), category, measure=measure, stage=stage,
                                 resolution=resolution)
     return Response(text, media_type=GeoJSONResponse.media_type)
 
@@ -49,7 +49,7 @@ def gaps(
     resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
 ) -> Response:
     """Category × landscape stage: people beyond the category's threshold and services, per cell."""
-    ref = parse_region(region)
+    ref = RegionRef.parse(region)
     matrix = gap_matrix(conn, ref, resolution=resolution)
     if format == "json":
         return JSONResponse(matrix)
