@@ -37,6 +37,7 @@ from geo.fields import (
 from geo.gazetteer import zip_timezone
 from geo.geocode import StateShapes, state_problem
 from geo.keys import ApiKey, check_counties
+from geo.languages import find_language
 from geo.overlay import county_at
 from geo.taxonomy import TAXONOMY, term_id
 
@@ -59,6 +60,14 @@ def _phone(value: str) -> str:
     return phone.number + (f" x{phone.extension}" if phone.extension else "")
 
 
+def _language(value: str) -> str:
+    """A language by code or name ("es", "Spanish", "español"), stored as its ISO 639 code."""
+    try:
+        return find_language(value).code
+    except FieldProblem as p:
+        raise ValueError(p.reason) from None
+
+
 _Clean = AfterValidator(_no_control)
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _Clean]
 City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _Clean]
@@ -69,18 +78,12 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s\x00-\x1f]+$")]
 RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_language)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40), AfterValidator(_phone)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Age = Annotated[float, Field(ge=0, le=130, allow_inf_nan=False)]
 Status = Literal["active", "inactive", "defunct", "temporarily closed"]
-
-LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "pt": "Portuguese", "ht": "Haitian Creole", "zh": "Chinese",
-    "vi": "Vietnamese", "ar": "Arabic", "bs": "Bosnian", "fr": "French", "ru": "Russian",
-    "so": "Somali", "ko": "Korean", "tl": "Tagalog", "ase": "American Sign Language",
-}
 
 
 class _Model(BaseModel):
@@ -435,7 +438,7 @@ def _set_service_links(conn: Connection, service_id: str, fields: dict[str, Any]
         conn.execute("DELETE FROM language WHERE service_id = %s", [service_id])
         for code in dict.fromkeys(fields["languages"]):
             conn.execute("INSERT INTO language (service_id, code, name) VALUES (%s, %s, %s)",
-                         [service_id, code, LANGUAGE_NAMES.get(code)])
+                         [service_id, code, find_language(code).name])
     if fields.get("phones") is not None:
         conn.execute("DELETE FROM phone WHERE service_id = %s", [service_id])
         for text in dict.fromkeys(fields["phones"]):

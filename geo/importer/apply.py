@@ -15,6 +15,7 @@ import shapely
 from geo.db import Connection, copy_rows, query
 from geo.gazetteer import zip_timezone
 from geo.importer.records import Record
+from geo.languages import normalised_row
 from geo.taxonomy import term_id
 
 # A progress hook: start(phase description, total) returns advance(n).
@@ -124,9 +125,8 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         for i, h in enumerate(r.hours):
             schedules.append((f"{sid}:schedule:{i:04d}", sid, h.freq, h.byday, h.bymonthday, h.opens_at,
                               h.closes_at, tz, h.valid_from, h.valid_to, h.description))
-        for i, lang in enumerate(r.languages):
-            code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
-            languages.append((f"{sid}:language:{i:04d}", sid, code, lang))
+        for i, lang in enumerate(r.languages):  # ISO 639 codes (a restored row may hold a name only)
+            languages.append((f"{sid}:language:{i:04d}", sid, *normalised_row(lang, None)))
         for code in r.categories:
             attributes.append((f"{sid}:category:{code}", sid, _term_id(code), "service", "category"))
         stages.extend((sid, s) for s in r.stages)

@@ -182,6 +182,30 @@ def test_unknown_category_is_422_and_writes_nothing(client, conn, keys):
                         ).fetchone()["n"] == 0
 
 
+def test_languages_are_accepted_by_name_and_stored_as_codes(client, conn, keys):
+    r = client.post("/api/services", json=_service("Test: Habla", KANSAS_CITY,
+                                                   languages=["English", "Spanish", "ASL", "es"]),
+                    headers=_auth(keys["mo16"]))
+    assert r.status_code == 201, r.text
+    svc = r.json()
+    assert svc["languages"] == ["ase", "en", "es"]
+
+    def stored() -> set[tuple[str, str]]:
+        return {(x["code"], x["name"]) for x in conn.execute(
+            "SELECT code, name FROM language WHERE service_id = %s", [svc["id"]])}
+
+    assert stored() == {("en", "English"), ("es", "Spanish"), ("ase", "American Sign Language")}
+    r = client.patch(f"/api/services/{svc['id']}", json={"languages": ["español", "Kreyòl"]},
+                     headers=_auth(keys["mo16"]))
+    assert r.status_code == 200, r.text
+    assert stored() == {("es", "Spanish"), ("ht", "Haitian Creole")}
+    r = client.patch(f"/api/services/{svc['id']}", json={"languages": ["Klingonese"]}, headers=_auth(keys["mo16"]))
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["field"].startswith("languages") and "unknown language 'Klingonese'" in error["reason"]
+    assert stored() == {("es", "Spanish"), ("ht", "Haitian Creole")}
+
+
 def test_every_change_is_audited_and_an_earlier_version_can_be_restored(client, conn, keys):
     editor = _auth(keys["mo16"])
     svc = client.post("/api/services", json=_service("Test: Restorable", KANSAS_CITY), headers=editor).json()
