@@ -61,7 +61,7 @@ def main() -> None:
     params = Parameters(resolution=8)
     rows: list[tuple[str, str, float, float]] = []
 
-    us_places()  # GeoNames is parsed once per process (~2.5 s); everything below reuses it
+    us_places()  # GeoNames is parsed once per process, outside the timings; everything below reuses it
     with connect(Settings()) as conn:
         t0 = time.perf_counter()
         counties = region_counties(conn, MISSOURI)

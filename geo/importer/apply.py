@@ -33,7 +33,8 @@ _VARIANT = "89ab"
 
 def record_id(source: str, kind: str, source_id: str) -> str:
     """Our id for a source's record: the same source id always gives the same row. Equal to
-    uuid.uuid5(_NAMESPACE, name), formatted directly (5x faster: an import makes ~6 per row)."""
+    uuid.uuid5(_NAMESPACE, name), formatted from the SHA-1 directly, since an import makes several
+    per row (timings: bench/README.md)."""
     h = hashlib.sha1(_NAMESPACE_BYTES + f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
@@ -68,8 +69,8 @@ def _steps() -> list[str]:
 
 def counties_of_points(conn: Connection, lons: list[float], lats: list[float]) -> list[str | None]:
     """The county FIPS containing each point (the overlay), computed with one vectorised STRtree
-    query over the counties in the points' bounding box: for 100,000 points this takes well under
-    a second, where the row-by-row SQL join took over a minute. None where no county contains it."""
+    query over the counties in the points' bounding box, not a join per row (timings:
+    bench/README.md). None where no county contains it."""
     if not lons:
         return []
     x, y = np.asarray(lons, float), np.asarray(lats, float)
