@@ -12,6 +12,7 @@ from geo.deserts.results import (
     desert_cells,
     desert_results_exist,
     desert_rollups_geojson,
+    withheld_runs,
 )
 from geo.errors import BadRequest, NotFound
 from geo.scope import RegionRef
@@ -107,7 +108,8 @@ def desert_cells_layer(
     except BadRequest as too_many:  # every covering run has more cells than a map can carry
         return _empty(title, str(too_many))
     if not cells["features"]:
-        return _empty(title)
+        return _empty(title, f"Deserts withheld: {withheld}" if (withheld := cells["run"]["withheld"])
+                      else NO_RESULTS_NOTE)
     return classed(cells, prop=m.cell_property, title=title, measure=m, scheme=scheme)
 
 
@@ -124,5 +126,6 @@ def desert_rollups_layer(
         return _empty(title, CHOOSE_CATEGORY)
     rollups = desert_rollups_geojson(conn, scope, region_kind=region_kind, category=category, stage=stage)
     if not rollups["features"]:
-        return _empty(title)
+        held = withheld_runs(conn, kind=region_kind, category=category)
+        return _empty(title, f"Rollups withheld: {held[0]['reason']}" if held else NO_RESULTS_NOTE)
     return classed(rollups, prop=m.rollup_property, title=title, measure=m, scheme=scheme)
