@@ -36,7 +36,8 @@ from geo.fields import (
 )
 from geo.gazetteer import zip_timezone
 from geo.geocode import StateShapes, state_problem
-from geo.keys import ApiKey, check_counties
+from geo.keys import ApiKey, NotAllowed, check_counties
+from geo.languages import find_language
 from geo.overlay import county_at
 from geo.taxonomy import TAXONOMY, term_id
 
@@ -59,6 +60,14 @@ def _phone(value: str) -> str:
     return phone.number + (f" x{phone.extension}" if phone.extension else "")
 
 
+def _language(value: str) -> str:
+    """A language by code or name ("es", "Spanish", "español"), stored as its ISO 639 code."""
+    try:
+        return find_language(value).code
+    except FieldProblem as p:
+        raise ValueError(p.reason) from None
+
+
 _Clean = AfterValidator(_no_control)
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _Clean]
 City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _Clean]
@@ -69,18 +78,12 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s\x00-\x1f]+$")]
 RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_language)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40), AfterValidator(_phone)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Age = Annotated[float, Field(ge=0, le=130, allow_inf_nan=False)]
 Status = Literal["active", "inactive", "defunct", "temporarily closed"]
-
-LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "pt": "Portuguese", "ht": "Haitian Creole", "zh": "Chinese",
-    "vi": "Vietnamese", "ar": "Arabic", "bs": "Bosnian", "fr": "French", "ru": "Russian",
-    "so": "Somali", "ko": "Korean", "tl": "Tagalog", "ase": "American Sign Language",
-}
 
 
 class _Model(BaseModel):
@@ -331,6 +334,41 @@ def _check_scope(conn: Connection, key: ApiKey, entity: str, record_id: str) -> 
     check_counties(conn, key, [r["county_fips"] for r in rows])
 
 
+# Fields that point at another record, and the kind of record each points at.
+REFERENCES = {"organization_id": "organization", "location_id": "location", "location_ids": "location"}
+
+
+def _check_references(conn: Connection, key: ApiKey, fields: dict[str, Any], before: dict | None = None) -> None:
+    """An editor may point a record only at records inside their regions, or a change could pull
+    a record of someone else's region into theirs (and its region into the other editor's). A
+    reference the record already has (in `before`) is no new reach and is not checked again."""
+    if key.is_admin:
+        return
+    for field, target in REFERENCES.items():
+        value = fields.get(field)
+        kept = (before or {}).get(field)
+        kept_ids = set(kept if isinstance(kept, list) else [kept])
+        for ref in value if isinstance(value, list) else [value]:
+            if ref is not None and ref not in kept_ids:
+                _check_reference(conn, key, target, ref, field)
+
+
+def _check_reference(conn: Connection, key: ApiKey, entity: str, record_id: str, field: str) -> None:
+    """403 naming `field` unless the referenced record lies inside the key's regions."""
+    counties = [r["county_fips"] for r in conn.execute(
+        _COUNTIES_SQL[entity], {"id": record_id})]  # type: ignore[call-overload]
+    if not counties:
+        # An organization is placed by its locations and its services' locations: one with none
+        # yet belongs to no region, so anyone may reference it (the first placed record gives it
+        # one). No row for a location means no such location: _check_live says so (422).
+        return
+    try:
+        check_counties(conn, key, counties)
+    except NotAllowed:
+        raise NotAllowed(f"{field}: {entity} {record_id!r} is outside the regions of key {key.name!r} "
+                         f"({', '.join(key.regions)})") from None
+
+
 def _invalid(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed([RowError("request", 0, field, reason)])
 
@@ -435,7 +473,7 @@ def _set_service_links(conn: Connection, service_id: str, fields: dict[str, Any]
         conn.execute("DELETE FROM language WHERE service_id = %s", [service_id])
         for code in dict.fromkeys(fields["languages"]):
             conn.execute("INSERT INTO language (service_id, code, name) VALUES (%s, %s, %s)",
-                         [service_id, code, LANGUAGE_NAMES.get(code)])
+                         [service_id, code, find_language(code).name])
     if fields.get("phones") is not None:
         conn.execute("DELETE FROM phone WHERE service_id = %s", [service_id])
         for text in dict.fromkeys(fields["phones"]):
@@ -507,6 +545,7 @@ def _insert(conn: Connection, entity: str) -> str:
 
 
 def _create_simple(conn: Connection, key: ApiKey, entity: str, fields: dict[str, Any]) -> dict:
+    _check_references(conn, key, fields)
     record_id = _insert(conn, entity)
     _apply(conn, entity, record_id, fields)
     if entity == "location":
@@ -531,6 +570,7 @@ def create_service(conn: Connection, key: ApiKey, data: ServiceIn) -> dict:
     """A service with its organization, location, address, phones, categories, stages and
     languages, written as the sample loader writes them; new parts are audited as creates too."""
     with conn.transaction():
+        _check_references(conn, key, {"organization_id": data.organization_id, "location_id": data.location_id})
         org_id = data.organization_id
         if data.organization is not None:
             org_id = _create_simple(conn, key, "organization", data.organization.model_dump())["id"]
@@ -538,7 +578,10 @@ def create_service(conn: Connection, key: ApiKey, data: ServiceIn) -> dict:
         if data.location is not None:
             location = data.location.model_dump()
             location["organization_id"] = location["organization_id"] or org_id
-            location_id = _create_simple(conn, key, "location", location)["id"]
+            try:
+                location_id = _create_simple(conn, key, "location", location)["id"]
+            except NotAllowed as e:
+                raise NotAllowed(f"location: {e}") from None
         assert location_id is not None
         _check_live(conn, "organization", [str(org_id)], "organization_id")
         fields = data.model_dump(exclude={"organization", "location", "location_id"})
@@ -556,14 +599,22 @@ def create_service(conn: Connection, key: ApiKey, data: ServiceIn) -> dict:
         return after
 
 
+def _sent_fields(patch: BaseModel) -> dict[str, Any]:
+    """The fields a patch sent, each dumped whole: only top-level fields are "unset", so a nested
+    value keeps its defaults (an hours rule without `freq` is weekly)."""
+    whole = patch.model_dump()
+    return {name: whole[name] for name in patch.model_fields_set}
+
+
 def update(conn: Connection, key: ApiKey, entity: str, record_id: str, patch: BaseModel) -> dict:
     """Change only the fields sent; editors must cover the record both before and after."""
-    fields = patch.model_dump(exclude_unset=True)
+    fields = _sent_fields(patch)
     if entity == "location" and "latitude" in fields and fields["latitude"] is None:
         raise _invalid("latitude", "a location keeps its point; retire it instead")
     with conn.transaction():
         before = _existing(conn, entity, record_id, lock=True)
         _check_scope(conn, key, entity, record_id)
+        _check_references(conn, key, fields, before)
         if entity == "location" and "latitude" in fields:
             fields.setdefault("longitude", before["longitude"])
         _apply(conn, entity, record_id, fields)
@@ -625,6 +676,7 @@ def restore(conn: Connection, key: ApiKey, entity: str, record_id: str, version:
             raise BadRequest(f"audit entry {version} no longer passes validation: {e}") from None
         fields = {k: v for k, v in fields.items() if k in editable}
         fields["retired_at"] = state.get("retired_at")
+        _check_references(conn, key, fields, before)
         _apply(conn, entity, record_id, fields)
         _check_scope(conn, key, entity, record_id)
         after = _existing(conn, entity, record_id)

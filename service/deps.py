@@ -12,6 +12,8 @@ from geo.settings import Settings
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
+    """The request's pooled connection. If the request fails, its open transaction (if any) is
+    rolled back before the connection goes back to the pool, so the next request gets a clean one."""
     with request.app.state.pool.connection() as conn:
         yield conn
 

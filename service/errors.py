@@ -10,6 +10,7 @@ import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.errors import BadRequest, NotFound, ValidationFailed
 from geo.keys import NotAllowed, NotAuthenticated
@@ -75,7 +76,40 @@ async def validation_error_handler(request: Request, exc: RequestValidationError
     return JSONResponse({"detail": message, "errors": errors}, status_code=422)
 
 
+class UnexpectedErrors:
+    """ASGI middleware answering an exception no handler took with the JSON 500, and ending the
+    request there. Starlette's own last-resort handler re-raises after answering, and the server
+    then closes the connection, so a client's next request on it (keep-alive) is reset. The
+    request's pooled connection was already rolled back and returned on the way out (service/deps.py).
+    Only a response that has already started cannot be replaced: that one still ends the connection."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as exc:
+            if started:
+                raise
+            response = await atlas_error_handler(Request(scope), exc)
+            await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    """The status table for every error class, and the 500 for anything else. Call it before adding
+    other middleware, so theirs (access log, security headers) wrap the error responses too."""
+    app.add_middleware(UnexpectedErrors)
     app.add_exception_handler(Exception, atlas_error_handler)
     for cls in STATUS:
         app.add_exception_handler(cls, atlas_error_handler)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from geo.deserts.results import NO_RESULTS_NOTE, desert_results_exist
 from geo.errors import BadRequest
 from geo.regions import court_kind_for_state
-from geo.scope import Scope, map_choices, scope_choices, scope_info
+from geo.scope import RegionRef, map_choices, scope_choices, scope_info
 from geo.states import state_abbr, state_fips
 from layers.deserts import DEFAULT_MEASURE, MEASURES
 from layers.folium_map import _root, build_map, render
@@ -66,7 +66,7 @@ def planner_map(
 ) -> HTMLResponse:
     """Deserts, services and boundaries for a state or one region, with downloads of each layer."""
     fips = state_fips(state)
-    scope = Scope.parse(region) if region else Scope("state", fips)
+    scope = RegionRef.parse(region) if region else RegionRef("state", fips)
     info = scope_info(conn, scope)
     fips = info.state_fips or fips
     abbr = state_abbr(fips) or fips
@@ -117,7 +117,7 @@ def embed_map(
 ) -> HTMLResponse:
     """A region's map for an <iframe> on a court website: minimal chrome, no cookies, a link to the
     full map. Framing is limited by CSP frame-ancestors (ATLAS_EMBED_ALLOWED_ORIGINS)."""
-    scope = Scope.parse(region)
+    scope = RegionRef.parse(region)
     info = scope_info(conn, scope)
     measure = _check_measure(measure)
     params = _query(region=str(scope), category=category, stage=stage, measure=measure)
@@ -147,7 +147,7 @@ def embed_builder(
     regions = [(f"{r['kind']}:{r['code']}", f"{r['name']} ({r['kind']}, {state_abbr(r['state_fips']) or ''})")
                for r in scope_choices(conn)]
     region = region or regions[0][0]
-    scope = Scope.parse(region)
+    scope = RegionRef.parse(region)
     info = scope_info(conn, scope)
     measure = _check_measure(measure)
     src = f"{str(request.base_url).rstrip('/')}/embed/{scope}"

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from geo.deserts.results import region_report
-from geo.deserts.runs import parse_region
+from geo.scope import RegionRef
 from service.deps import Conn
 from service.map_pages import SAMPLE_NOTE
 
@@ -35,6 +35,6 @@ def gap_report(
     category: Annotated[str | None, Query(max_length=64, description="The category shown per county")] = None,
 ) -> HTMLResponse:
     """A printable handout of a region's gaps (circuit:MO-16, county:29095, division:MA-suffolk, state:MO)."""
-    ref = parse_region(region)
+    ref = RegionRef.parse(region)
     report = region_report(conn, ref, category=category)
     return HTMLResponse(_template().render(r=report, region_ref=str(ref), sample_note=SAMPLE_NOTE))

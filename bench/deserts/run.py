@@ -23,13 +23,13 @@ from geo.db import connect
 from geo.deserts.measures import Decay, LocalProjection, catchment_pairs, geodesic_m, two_step_fca
 from geo.deserts.model import Parameters, measure_cells
 from geo.deserts.runs import (
-    RegionRef,
     category_thresholds,
     compute_run,
     load_service_points,
     region_counties,
 )
 from geo.deserts.surface import build_surface, places_in_bounds, us_places
+from geo.scope import RegionRef
 from geo.settings import Settings
 
 MISSOURI = RegionRef("state", "29")
@@ -61,7 +61,7 @@ def main() -> None:
     params = Parameters(resolution=8)
     rows: list[tuple[str, str, float, float]] = []
 
-    us_places()  # GeoNames is parsed once per process (~2.5 s); everything below reuses it
+    us_places()  # GeoNames is parsed once per process, outside the timings; everything below reuses it
     with connect(Settings()) as conn:
         t0 = time.perf_counter()
         counties = region_counties(conn, MISSOURI)

@@ -15,7 +15,7 @@ import folium
 from bench.maps.load_bench_db import EMBED_CIRCUIT
 from bench.maps.servers import OUT, ROOT, atlas_server, static_server
 from geo.db import connect
-from geo.scope import Scope, scope_info
+from geo.scope import RegionRef, scope_info
 from geo.service_map import service_map_geojson_text
 from geo.settings import Settings
 
@@ -35,7 +35,7 @@ def folium_marker_page(settings: Settings) -> tuple[str, int]:
     """The comparison: folium.Marker per service with an escaped tooltip (folium's popups need
     jQuery from a CDN, which this machine cannot reach), Leaflet served locally."""
     with connect(settings) as conn:
-        info = scope_info(conn, Scope("circuit", EMBED_CIRCUIT))
+        info = scope_info(conn, RegionRef("circuit", EMBED_CIRCUIT))
         services = json.loads(service_map_geojson_text(conn, county_fips=info.county_fips))["features"]
     m = folium.Map(tiles=None, prefer_canvas=True)
     m.default_js = [("leaflet", "static/vendor/leaflet/leaflet.js")]

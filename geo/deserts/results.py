@@ -1,7 +1,9 @@
 """Reading stored desert runs: cells as GeoJSON, the gap matrix of a region, rollups by kind.
 
 One way to choose the run a region's cells come from serves the API and the map layers alike.
-Only stored results are read here; nothing reads or returns a service point.
+Only stored results are read here; nothing reads or returns a service point. A run is withheld
+for a category when a site it measured from at its exact point has become confidential (view
+desert_withheld, migration 0013): no cell, tile or rollup of it is served until it is recomputed.
 """
 
 from __future__ import annotations
@@ -10,15 +12,21 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from geo.db import Connection, query
-from geo.deserts.runs import RegionRef, data_version, region_counties, stage_codes
+from geo.deserts.runs import data_version, region_counties, stage_codes
 from geo.errors import BadRequest, NotFound
-from geo.scope import Scope, map_choices
+from geo.scope import RegionRef, map_choices
 
-DESERT_TABLES = ("desert_run", "desert_cell", "desert_rollup")
+DESERT_TABLES = ("desert_run", "desert_cell", "desert_rollup", "desert_withheld")
 NO_RESULTS_NOTE = "no desert results computed yet — run atlas deserts compute"
 EMPTY: dict = {"type": "FeatureCollection", "features": []}
 MEASURES = ("distance_m", "covered", "access_2sfca", "access_e2sfca", "population", "urban", "threshold_m")
 ROLLUP_KINDS = ("county", "circuit", "division", "state")
+
+
+def withheld_reason(run_region: str) -> str:
+    """Why a run's numbers are not served, and the command that brings them back."""
+    return (f"recompute needed: a site it used is now confidential "
+            f"(run `atlas deserts recompute --region {run_region}` or `atlas setup`)")
 
 
 def _compute_hint(region: RegionRef, category: str | None = None) -> str:
@@ -51,11 +59,6 @@ def desert_results_exist(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM desert_run WHERE finished_at IS NOT NULL LIMIT 1").fetchone() is not None
 
 
-def region_of_scope(scope: Scope) -> RegionRef:
-    """The engine's name for a map's scope: both name a state by its FIPS code."""
-    return RegionRef(scope.kind, scope.code)
-
-
 def _cells_statement(
     conn: Connection, region: RegionRef, category: str, *, measure: str, stage: str | None,
     resolution: int | None, max_cells: int,
@@ -66,6 +69,20 @@ def _cells_statement(
         raise BadRequest(f"unknown measure {measure!r}: use one of {', '.join(MEASURES)}")
     runs, counties = covering_runs(conn, region, category, stage=stage, resolution=resolution)
     params: dict = {"category": category, "stage": stage, "counties": counties}
+    usable = [r for r in runs if not r["withheld"]]
+    # With only withheld runs, the newest answers: no cells, and its summary says why.
+    run = _fitting_run(conn, region, usable, params, max_cells) if usable else runs[0]
+    statement = sql.SQL(query("desert_cells_geojson")).format(
+        measure=sql.SQL("c.{}").format(sql.Identifier(measure))
+    )
+    summary = Jsonb(_run_summary(run, data_version(conn)))
+    reason = withheld_reason(f"{run['region_kind']}:{run['region_code']}")
+    return statement, {**params, "run_id": run["id"], "run": summary, "measure": measure,
+                       "withheld_reason": reason}
+
+
+def _fitting_run(conn: Connection, region: RegionRef, runs: list[dict], params: dict, max_cells: int) -> dict:
+    """The newest of `runs` with at most `max_cells` cells in the region (BadRequest if none)."""
     sizes = []
     for run in runs:
         count = conn.execute(
@@ -75,16 +92,10 @@ def _cells_statement(
         ).fetchone()
         n = count["n"] if count else 0
         if n <= max_cells:
-            break
+            return run
         sizes.append(f"{n:,} at resolution {run['resolution']}")
-    else:
-        raise BadRequest(f"{region} has too many cells ({'; '.join(sizes)}; at most {max_cells:,}): ask for a "
-                         f"smaller region or run `atlas deserts compute --region {region} --resolution 6`")
-    statement = sql.SQL(query("desert_cells_geojson")).format(
-        measure=sql.SQL("c.{}").format(sql.Identifier(measure))
-    )
-    summary = Jsonb(_run_summary(run, data_version(conn)))
-    return statement, {**params, "run_id": run["id"], "run": summary, "measure": measure}
+    raise BadRequest(f"{region} has too many cells ({'; '.join(sizes)}; at most {max_cells:,}): ask for a "
+                     f"smaller region or run `atlas deserts compute --region {region} --resolution 6`")
 
 
 def desert_cells_geojson(
@@ -115,10 +126,11 @@ def desert_cells(
 
 
 def _run_summary(run: dict, current_version: str) -> dict:
-    """What a map needs to say about the numbers: which run, and whether the data changed since."""
+    """What a map needs to say about the numbers: which run, and whether the data changed since
+    (the cells query adds `withheld` and marks it stale when a site it used is now confidential)."""
     return {"id": run["id"], "region": f"{run['region_kind']}:{run['region_code']}",
             "resolution": run["resolution"], "data_version": run["data_version"],
-            "stale": run["data_version"] != current_version,
+            "stale": run["data_version"] != current_version or bool(run.get("withheld")),
             "finished_at": run["finished_at"].isoformat() if run["finished_at"] else None,
             "parameters": run["parameters"]}
 
@@ -137,15 +149,38 @@ def rollups(conn: Connection, kind: str, *, category: str | None = None, stage: 
     return [{**r, "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None} for r in rows]
 
 
+def withheld_runs(conn: Connection, *, kind: str | None = None, code: str | None = None,
+                  category: str | None = None) -> list[dict]:
+    """Runs (and categories) left out of the results because a site they measured from at its
+    exact point is now confidential, limited to those with rollups for a region kind/code."""
+    rows = conn.execute(
+        """SELECT w.run_id, r.region_kind || ':' || r.region_code AS region, w.category
+           FROM desert_withheld w JOIN desert_run r ON r.id = w.run_id AND r.status = 'done'
+           WHERE (%(category)s::text IS NULL OR w.category = %(category)s)
+             AND (%(kind)s::text IS NULL OR EXISTS (
+                    SELECT 1 FROM desert_rollup u
+                    WHERE u.run_id = w.run_id AND u.category = w.category AND u.region_kind = %(kind)s
+                      AND (%(code)s::text IS NULL OR u.region_code = %(code)s)))
+           ORDER BY w.run_id, w.category""",
+        {"kind": kind, "code": code, "category": category},
+    ).fetchall()
+    return [{**r, "reason": withheld_reason(r["region"])} for r in rows]
+
+
 def gap_matrix(conn: Connection, region: RegionRef, *, resolution: int | None = None) -> dict:
     """Category × landscape stage for one region: people beyond threshold and services there.
 
-    The `all` column is every service of the category whatever its stage."""
+    The `all` column is every service of the category whatever its stage. `withheld` names the
+    categories whose newest numbers are held back until a recompute, and why."""
     rows = rollups(conn, region.kind, code=region.code, all_stages=True, resolution=resolution)
+    held = {w["category"]: w["reason"] for w in withheld_runs(conn, kind=region.kind, code=region.code)}
     if not rows:
+        if held:
+            raise NotFound(f"desert results for {region} are withheld: {next(iter(held.values()))}")
         raise NotFound(f"no desert results for {region}: {_compute_hint(region)}")
     stages = stage_codes(conn)
     categories = sorted({r["category"] for r in rows})
+    held = {c: reason for c, reason in held.items() if c not in categories}
     cells: dict[str, dict[str, dict]] = {c: {} for c in categories}
     for r in rows:
         cells[r["category"]][r["stage"] or "all"] = {
@@ -160,6 +195,7 @@ def gap_matrix(conn: Connection, region: RegionRef, *, resolution: int | None = 
         "stages": ["all", *stages],
         "categories": categories,
         "matrix": cells,
+        "withheld": held,
     }
 
 
@@ -179,7 +215,7 @@ def gap_matrix_table(matrix: dict) -> list[list]:
 
 
 def desert_rollups_geojson(
-    conn: Connection, scope: Scope, *, region_kind: str, category: str | None, stage: str | None,
+    conn: Connection, scope: RegionRef, *, region_kind: str, category: str | None, stage: str | None,
     tolerance_deg: float = 0.002,
 ) -> dict:
     """Per-region rollups (share of people beyond reach, mean distance, access) of the latest
@@ -226,6 +262,6 @@ def region_report(conn: Connection, region: RegionRef, *, category: str | None =
         "summary": summary, "matrix": matrix, "counties": counties, "category": chosen,
         "category_names": names, "stage_names": {"all": "Any stage", **stage_names},
         "resolution": newest["resolution"], "finished_at": newest["finished_at"],
-        "stale": any(r["data_version"] != version for r in summary),
+        "stale": any(r["data_version"] != version for r in summary) or bool(matrix["withheld"]),
         "sample": bool(sample and sample["any"]),
     }

@@ -21,32 +21,10 @@ from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
 from geo.deserts.population import apply_population_areas, population_areas_near
 from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
-from geo.errors import BadRequest, NotFound
-from geo.states import state_fips
+from geo.errors import NotFound
+from geo.scope import RegionRef
 
-REGION_KINDS = ("county", "circuit", "division", "state")
 Step = Callable[[str, int, int], None]  # (what was done, steps done, steps in all)
-
-
-@dataclass(frozen=True)
-class RegionRef:
-    """A region as the CLI and API name it: kind and code (a state's code is its FIPS)."""
-
-    kind: str
-    code: str
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.code}"
-
-
-def parse_region(value: str) -> RegionRef:
-    """'circuit:MO-16', 'county:29095', 'division:MA-suffolk', 'state:MO' (or state:29)."""
-    kind, sep, code = value.partition(":")
-    kind, code = kind.strip().lower(), code.strip()
-    if not sep or kind not in REGION_KINDS or not code:
-        raise BadRequest(f"region {value!r}: use KIND:CODE with KIND one of {', '.join(REGION_KINDS)}, "
-                         "e.g. circuit:MO-16, county:29095, state:MO")
-    return RegionRef(kind, state_fips(code) if kind == "state" else code)
 
 
 def region_counties(conn: Connection, region: RegionRef) -> list[County]:
@@ -89,11 +67,18 @@ class ServicePoints:
     """One category's service locations, as the measures need them (confidential ones generalised)."""
 
     service_id: list[str]
+    location_id: list[str]
+    exact: list[bool]  # measured from the site's own point (it was public when loaded)
     county_fips: list[str | None]
     stages: list[set[str]]
     lon: np.ndarray
     lat: np.ndarray
     capacity: np.ndarray
+
+    def exact_sites(self) -> set[tuple[str, str]]:
+        """(service, location) pairs measured from their exact point: the run records them."""
+        return {(s, loc) for s, loc, exact in zip(self.service_id, self.location_id, self.exact, strict=True)
+                if exact}
 
     def select(self, stage: str | None) -> np.ndarray:
         """Indexes of the locations serving `stage` (all of them for None)."""
@@ -120,7 +105,8 @@ def load_service_points(
     for category in categories:
         rs = grouped.get(category, [])
         out[category] = ServicePoints(
-            [r["service_id"] for r in rs], [r["county_fips"] for r in rs], [set(r["stages"]) for r in rs],
+            [r["service_id"] for r in rs], [r["location_id"] for r in rs], [not r["confidential"] for r in rs],
+            [r["county_fips"] for r in rs], [set(r["stages"]) for r in rs],
             np.array([r["lon"] for r in rs], dtype=float), np.array([r["lat"] for r in rs], dtype=float),
             location_capacity([r["capacity"] for r in rs], [r["locations"] for r in rs]),
         )
@@ -279,6 +265,7 @@ def compute_run(
     geoms = shapely.to_wkb(shapely.set_srid(surface.polygons(), 4326), hex=True, include_srid=True).tolist()
     step(f"demand surface: {len(surface):,} cells")
     services = load_service_points(conn, counties, list(thresholds), params)
+    _record_sites(conn, run_id, services)
     all_lon = np.concatenate([surface.lon, *(s.lon for s in services.values())])
     all_lat = np.concatenate([surface.lat, *(s.lat for s in services.values())])
     projection = LocalProjection.around(all_lon, all_lat)
@@ -321,6 +308,16 @@ def _start_run(conn: Connection, region: RegionRef, categories: list[str], stage
     return int(run["id"])
 
 
+def _record_sites(conn: Connection, run_id: int, services: dict[str, ServicePoints]) -> None:
+    """The sites this run measures from at their exact point, per category: if one of them becomes
+    confidential, the view desert_withheld takes the run's numbers for that category off every
+    output until it is recomputed (migration 0013). Written in the run's own transaction."""
+    rows = [(run_id, category, service_id, location_id)
+            for category, points in services.items()
+            for service_id, location_id in sorted(points.exact_sites())]
+    copy_rows(conn, "desert_run_site", ["run_id", "category", "service_id", "location_id"], rows)
+
+
 def _finish_run(conn: Connection, run_id: int, cells: int) -> None:
     """Mark the run done and drop the earlier runs it replaces (same region, stage and resolution,
     categories all recomputed here)."""
@@ -345,16 +342,29 @@ def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step |
            WHERE status = 'done' AND (parameters->'counties') ?| %s::text[] ORDER BY id""",
         [fips],
     ).fetchall()
-    new_ids = []
-    for r in runs:
-        p = r["parameters"]
-        decay = Decay(kind=p.get("decay", {}).get("kind", "step"))
-        params = Parameters(resolution=r["resolution"], decay=decay,
-                            urban_density_per_km2=p.get("urban_density_per_km2", Parameters.urban_density_per_km2),
-                            confidential_grid_m=p.get("confidential_grid_m", Parameters.confidential_grid_m),
-                            search_margin_m=p.get("search_margin_m", Parameters.search_margin_m),
-                            place_spread=p.get("place_spread", Parameters.place_spread))
-        categories = p.get("categories") or ([r["category"]] if r["category"] else None)
-        new_ids.append(compute_run(conn, RegionRef(r["region_kind"], r["region_code"]),
-                                   categories=categories, stage=r["stage"], params=params, on_step=on_step))
-    return new_ids
+    return [_rerun(conn, r, on_step) for r in runs]
+
+
+def recompute_withheld(conn: Connection, *, on_step: Step | None = None) -> list[int]:
+    """Recompute every run withheld because a site it measured from at its exact point is now
+    confidential (view desert_withheld); the new run measures from the site's square centre.
+    Returns the new run ids."""
+    runs = conn.execute(
+        """SELECT id, region_kind, region_code, category, stage, resolution, parameters FROM desert_run
+           WHERE status = 'done' AND id IN (SELECT run_id FROM desert_withheld) ORDER BY id"""
+    ).fetchall()
+    return [_rerun(conn, r, on_step) for r in runs]
+
+
+def _rerun(conn: Connection, run: dict, on_step: Step | None) -> int:
+    """Compute a stored run again with its own region, categories, stage and parameters."""
+    p = run["parameters"]
+    decay = Decay(kind=p.get("decay", {}).get("kind", "step"))
+    params = Parameters(resolution=run["resolution"], decay=decay,
+                        urban_density_per_km2=p.get("urban_density_per_km2", Parameters.urban_density_per_km2),
+                        confidential_grid_m=p.get("confidential_grid_m", Parameters.confidential_grid_m),
+                        search_margin_m=p.get("search_margin_m", Parameters.search_margin_m),
+                        place_spread=p.get("place_spread", Parameters.place_spread))
+    categories = p.get("categories") or ([run["category"]] if run["category"] else None)
+    return compute_run(conn, RegionRef(run["region_kind"], run["region_code"]),
+                       categories=categories, stage=run["stage"], params=params, on_step=on_step)

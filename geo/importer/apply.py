@@ -14,6 +14,7 @@ import shapely
 from geo.db import Connection, copy_rows, query
 from geo.gazetteer import zip_timezone
 from geo.importer.records import Record
+from geo.languages import normalised_row
 from geo.overlay import counties_of_points
 from geo.taxonomy import term_id
 
@@ -32,7 +33,8 @@ _VARIANT = "89ab"
 
 def record_id(source: str, kind: str, source_id: str) -> str:
     """Our id for a source's record: the same source id always gives the same row. Equal to
-    uuid.uuid5(_NAMESPACE, name), formatted directly (5x faster: an import makes ~6 per row)."""
+    uuid.uuid5(_NAMESPACE, name), formatted from the SHA-1 directly, since an import makes several
+    per row (timings: bench/README.md)."""
     h = hashlib.sha1(_NAMESPACE_BYTES + f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
@@ -104,9 +106,8 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         for i, h in enumerate(r.hours):
             schedules.append((f"{sid}:schedule:{i:04d}", sid, h.freq, h.byday, h.bymonthday, h.opens_at,
                               h.closes_at, tz, h.valid_from, h.valid_to, h.description))
-        for i, lang in enumerate(r.languages):
-            code = lang.lower() if len(lang) <= 3 and lang.isalpha() else None
-            languages.append((f"{sid}:language:{i:04d}", sid, code, lang))
+        for i, lang in enumerate(r.languages):  # ISO 639 codes (a restored row may hold a name only)
+            languages.append((f"{sid}:language:{i:04d}", sid, *normalised_row(lang, None)))
         for code in r.categories:
             attributes.append((f"{sid}:category:{code}", sid, _term_id(code), "service", "category"))
         stages.extend((sid, s) for s in r.stages)

@@ -23,6 +23,7 @@ from geo.fields import Hours, Phone, format_hours
 from geo.importer.hsds import CONFIDENTIAL_CODE, FLAG_TAXONOMY, STAGE_TAXONOMY
 from geo.importer.records import Place, Record, ServiceArea
 from geo.importer.sheet import TEMPLATE, template_row
+from geo.languages import language_or_none
 from geo.taxonomy import TAXONOMY, term_id
 
 _NAMESPACE = uuid.UUID("5b0c7c47-6f7e-4a3e-9d43-8f1f5a0b6c21")  # the taxonomy's, so ids agree
@@ -101,7 +102,7 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
                    confidential=s["confidential"], status=s["status"])
         r.categories = [x["code"] for x in d["categories"]]
         r.stages = [x["stage_code"] for x in d["stages"]]
-        r.languages = [x["name"] or x["code"] for x in d["languages"]]
+        r.languages = [x["code"] or x["name"] for x in d["languages"]]  # a name only when it is no language
         r.phones = [Phone(x["number"], x["extension"], x["type"]) for x in d["phones"]]
         r.hours = [Hours(x["byday"] or "", x["opens_at"], x["closes_at"], x["freq"] or "WEEKLY", x["bymonthday"],
                          x["valid_from"], x["valid_to"], x["description"]) for x in d["hours"]]
@@ -158,9 +159,9 @@ def hsds_tables(records: list[Record]) -> dict[str, list[dict[str, str]]]:
                                    "valid_from": h.valid_from or "", "valid_to": h.valid_to or "",
                                    "description": h.description or "", "timezone": ""})
         for i, lang in enumerate(r.languages):
-            code = lang.lower() if len(lang) <= 3 and lang.isalpha() else ""
+            found = language_or_none(lang)
             t["languages"].append({"id": f"{r.source_id}:language:{i}", "service_id": r.source_id,
-                                   "name": lang, "code": code})
+                                   "name": found.name if found else lang, "code": found.code if found else ""})
         for p in (_public_place(r, p) for p in r.places):
             t["locations"].append({"id": p.source_id, "location_type": "physical",
                                    "organization_id": r.organization_id, "name": p.name or "",

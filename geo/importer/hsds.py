@@ -30,6 +30,7 @@ from geo.fields import (
 from geo.importer.records import Loaded, Place, Record, ServiceArea
 from geo.importer.sheet import decode
 from geo.importer.vocabulary import Vocabulary
+from geo.languages import language_or_none, unknown_language
 
 FILES = ("organizations", "services", "locations", "service_at_location", "addresses", "phones",
          "schedules", "languages", "taxonomy_terms", "attributes", "service_areas")
@@ -247,6 +248,24 @@ def _linked_rows(tables: Tables, table: str) -> Callable[[str, list[Row]], list[
     return rows
 
 
+def _language_codes(rows: list[Row], errors: list[RowError]) -> list[str]:
+    """ISO 639 codes of a service's language rows: the code when it is one, else the name; a row
+    naming no language is an error at its line."""
+    codes: list[str] = []
+    for row in rows:
+        code, name = row.get("code"), row.get("name")
+        if not code and not name:
+            continue
+        found = language_or_none(code) or language_or_none(name)
+        if found is None:
+            field_name, value = ("code", code) if code else ("name", name)
+            errors.append(RowError(row.file, row.line, field_name, unknown_language(value)))
+            continue
+        if found.code not in codes:
+            codes.append(found.code)
+    return codes
+
+
 def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> list[Record]:
     orgs = {r.get("id"): r for r in tables.rows.get("organizations", [])}
     locations = {r.get("id"): r for r in tables.rows.get("locations", [])}
@@ -333,9 +352,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
                 continue
             if hours not in record.hours:  # the same rule given for the service and its location counts once
                 record.hours.append(hours)
-        record.languages = list(dict.fromkeys(
-            lang.get("name") or lang.get("code") for lang in languages.get(sid, [])
-            if lang.get("name") or lang.get("code")))
+        record.languages = _language_codes(languages.get(sid, []), record.errors)
         for sal in sal_by_service.get(sid, []):
             loc = locations.get(sal.get("location_id"))
             if loc is None:

@@ -68,7 +68,7 @@ class Record:
     status: str = "active"
     categories: list[str] = field(default_factory=list)  # taxonomy codes
     stages: list[str] = field(default_factory=list)
-    languages: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # ISO 639 codes (geo.languages)
     phones: list[Phone] = field(default_factory=list)
     hours: list[Hours] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)

@@ -26,6 +26,7 @@ from geo.fields import (
 )
 from geo.importer.records import Place, Record
 from geo.importer.vocabulary import Vocabulary
+from geo.languages import find_language, language_label
 
 TEMPLATE = ["id", "name", "organization", "address", "city", "state", "zip", "phone", "website",
             "categories", "stages", "languages", "capacity", "hours", "latitude", "longitude",
@@ -165,8 +166,19 @@ _bool = _cached(parse_bool)
 
 
 @functools.cache
-def _languages(cell: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(split_multi(cell)))
+def _languages(cell: str) -> tuple[tuple[str, ...], Problems]:
+    """ISO 639 codes from codes or names ("English; español" → en, es)."""
+    codes: list[str] = []
+    problems = []
+    for value in split_multi(cell):
+        try:
+            code = find_language(value).code
+        except FieldProblem as p:
+            problems.append((p.field_name, p.reason))
+            continue
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes), tuple(problems)
 
 
 @functools.cache
@@ -213,7 +225,9 @@ def record_from_row(file: str, line: int, row: dict[str, str], vocab: Vocabulary
     record.confidential = bool(confidential)
     record.hours = list(hours or [])  # type: ignore[call-overload]
     record.categories, record.stages = list(categories), list(stages)
-    record.languages = list(_languages(get("languages", "")))
+    languages, p9 = _languages(get("languages", ""))
+    problems += p9
+    record.languages = list(languages)
 
     state = None
     if get("state"):
@@ -309,7 +323,7 @@ def template_row(record: Record) -> dict[str, str]:
         "zip": place.postal_code or "",
         "phone": "; ".join(p.number + (f" x{p.extension}" if p.extension else "") for p in record.phones),
         "website": record.url or "", "categories": "; ".join(record.categories),
-        "stages": "; ".join(record.stages), "languages": "; ".join(record.languages),
+        "stages": "; ".join(record.stages), "languages": "; ".join(map(language_label, record.languages)),
         "capacity": "" if record.capacity is None else str(record.capacity),
         "hours": format_hours(record.hours),
         "latitude": num(place.latitude), "longitude": num(place.longitude),

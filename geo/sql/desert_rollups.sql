@@ -1,5 +1,7 @@
 -- Rollups from the newest finished run for each region/category/stage, re-ranked over the rows
--- returned (rank 1 = the largest share of people beyond the threshold).
+-- returned (rank 1 = the largest share of people beyond the threshold). A run is passed over for
+-- a category it measured from the exact point of a site that is now confidential (view
+-- desert_withheld, migration 0013) until it is recomputed.
 WITH latest AS (
     SELECT DISTINCT ON (r.region_kind, r.region_code, r.category, r.stage)
            r.*, run.resolution, run.finished_at, run.data_version
@@ -10,6 +12,7 @@ WITH latest AS (
       AND (%(category)s::text IS NULL OR r.category = %(category)s)
       AND (%(all_stages)s OR r.stage IS NOT DISTINCT FROM %(stage)s)
       AND (%(resolution)s::int IS NULL OR run.resolution = %(resolution)s)
+      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = r.run_id AND w.category = r.category)
     ORDER BY r.region_kind, r.region_code, r.category, r.stage, run.finished_at DESC, run.id DESC
 )
 SELECT l.region_kind, l.region_code, coalesce(g.name, l.region_name) AS region_name, g.state_fips,

@@ -1,5 +1,6 @@
 -- Desert rollups per region (county, circuit or division) in a scope, latest finished run each,
--- drawn on the region's (simplified) shape.
+-- drawn on the region's (simplified) shape. Runs withheld for the category (a site they measured
+-- from at its exact point is now confidential: view desert_withheld) are passed over.
 WITH s AS (SELECT id, kind, code FROM region WHERE kind = %(scope_kind)s AND code = %(scope_code)s),
 latest AS (
     SELECT DISTINCT ON (u.region_kind, u.region_code)
@@ -8,6 +9,7 @@ latest AS (
     FROM desert_rollup u
     JOIN desert_run r ON r.id = u.run_id
     WHERE r.finished_at IS NOT NULL AND u.region_kind = %(region_kind)s
+      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = u.run_id AND w.category = u.category)
       AND (%(category)s::text IS NULL OR u.category = %(category)s)
       AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(u.stage, '') IN ('', 'all')
                 ELSE u.stage = %(stage)s END)

@@ -2,6 +2,9 @@
 -- retired, placed. Confidential sites (service or location) are counted, but their point never
 -- leaves the database: it is generalised here to the centre of its `confidential_grid_m` square
 -- in CONUS Albers (EPSG:5070), so nothing computed from it can locate the site more finely.
+-- Each row names its service and location and whether it was generalised: a run records the
+-- sites it used at their exact point (desert_run_site), and is withheld from every output if one
+-- of them becomes confidential later (view desert_withheld, migration 0013).
 WITH box AS (
     SELECT ST_Expand(ST_Envelope(ST_Collect(geom)), %(margin_deg)s) AS geom
     FROM region WHERE kind = 'county' AND code = ANY(%(counties)s)
@@ -16,7 +19,7 @@ placed AS (
     WHERE s.retired_at IS NULL AND s.status = 'active' AND l.retired_at IS NULL
       AND l.geom IS NOT NULL
 )
-SELECT p.service_id, p.county_fips, t.code AS category, p.confidential, p.capacity, p.locations,
+SELECT p.service_id, p.location_id, p.county_fips, t.code AS category, p.confidential, p.capacity, p.locations,
        coalesce((SELECT array_agg(ss.stage_code ORDER BY ss.stage_code) FROM service_stage ss
                  WHERE ss.service_id = p.service_id), '{}') AS stages,
        ST_X(shown.geom) AS lon, ST_Y(shown.geom) AS lat

@@ -1,13 +1,16 @@
 -- Desert cells in one tile: for each H3 cell the latest finished run's values (a NULL stage asks
 -- for the all-stages run), as polygons clipped to the tile. Distances are metres on the ellipsoid.
 -- Only cells at the resolution of the newest such run: runs at other resolutions would draw
--- overlapping hexagons of two sizes.
+-- overlapping hexagons of two sizes. A run's cells of a category it measured from the exact point
+-- of a site that is now confidential (view desert_withheld, migration 0013) are never drawn.
 WITH newest AS (
     SELECT r.resolution FROM desert_run r
     WHERE r.finished_at IS NOT NULL
       AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
       AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(r.stage, '') IN ('', 'all')
                 ELSE r.stage = %(stage)s END)
+      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = r.id
+                                                        AND w.category = coalesce(%(category)s, w.category))
     ORDER BY r.finished_at DESC, r.id DESC
     LIMIT 1
 ),
@@ -26,6 +29,7 @@ cells AS (
       AND (%(category)s::text IS NULL OR c.category = %(category)s)
       AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(c.stage, '') IN ('', 'all')
                 ELSE c.stage = %(stage)s END)
+      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = c.run_id AND w.category = c.category)
     ORDER BY c.h3, r.finished_at DESC, r.id DESC
     LIMIT %(limit)s
 )

@@ -15,8 +15,9 @@ from geo.deserts.results import (
     gap_matrix,
     gap_matrix_table,
     rollups,
+    withheld_runs,
 )
-from geo.deserts.runs import parse_region
+from geo.scope import RegionRef
 from geo.states import state_fips
 from service.deps import Conn
 from service.responses import GeoJSONResponse, JSONResponse
@@ -35,8 +36,9 @@ def deserts(
     resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
 ) -> Response:
     """H3 cells with population, distance to the nearest service (geodesic metres), threshold,
-    coverage and 2SFCA/E2SFCA access; `value` is the asked measure. No service point is included."""
-    text = desert_cells_geojson(conn, parse_region(region), category, measure=measure, stage=stage,
+    coverage and 2SFCA/E2SFCA access; `value` is the asked measure. No service point is included:
+    a run that used a site now confidential has no cells, and `run.withheld` says why."""
+    text = desert_cells_geojson(conn, RegionRef.parse(region), category, measure=measure, stage=stage,
                                 resolution=resolution)
     return Response(text, media_type=GeoJSONResponse.media_type)
 
@@ -49,7 +51,7 @@ def gaps(
     resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
 ) -> Response:
     """Category × landscape stage: people beyond the category's threshold and services, per cell."""
-    ref = parse_region(region)
+    ref = RegionRef.parse(region)
     matrix = gap_matrix(conn, ref, resolution=resolution)
     if format == "json":
         return JSONResponse(matrix)
@@ -70,7 +72,9 @@ def desert_rollups(
     resolution: Annotated[int | None, Query(ge=0, le=15)] = None,
 ) -> dict:
     """Per county or circuit/division: population beyond threshold (count, share), population-weighted
-    mean distance and 2SFCA, services, and a rank (1 = largest share uncovered)."""
+    mean distance and 2SFCA, services, and a rank (1 = largest share uncovered). Runs held back
+    until a recompute (a site they used is now confidential) are listed under `withheld`."""
     rows = rollups(conn, kind, category=category, stage=stage,
                    state_fips=state_fips(state) if state else None, resolution=resolution)
-    return {"kind": kind, "category": category, "stage": stage, "rollups": rows}
+    return {"kind": kind, "category": category, "stage": stage, "rollups": rows,
+            "withheld": withheld_runs(conn, kind=kind, category=category)}

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from geo.scope import Scope
+from geo.scope import RegionRef
 from geo.states import state_fips
 from layers.export import collection_csv
 from layers.registry import LayerFilter, get_layer
@@ -30,7 +30,7 @@ def layer_filter(
     """The filter from query parameters: one declaration for every layer endpoint (GeoJSON and CSV)."""
     return LayerFilter(
         state_fips=state_fips(state) if state else None,
-        scope=Scope.parse(region) if region else None,
+        scope=RegionRef.parse(region) if region else None,
         category=category or None, stage=stage or None, measure=measure or None, rollup_kind=rollup,
     )
 

@@ -34,7 +34,7 @@ def services_nearby(
     radius_m: Annotated[float, Query(description=f"Metres on the ellipsoid; at most {MAX_RADIUS_M}.")] = DEFAULT_RADIUS_M,
     category: Annotated[str | None, Query(description="A category code, e.g. food (see /api/hsds/taxonomy_terms).")] = None,
     stage: Annotated[str | None, Query(description="A landscape stage code, e.g. prevention.")] = None,
-    language: Annotated[str | None, Query(description="A language code, e.g. es.")] = None,
+    language: Annotated[str | None, Query(description="A language code or name, e.g. es, Spanish or español.")] = None,
     cost: Annotated[str | None, Query(description="free, sliding scale or insurance.")] = None,
     age: Annotated[int | None, Query(description="The person's age in years.")] = None,
     open_now: Annotated[bool, Query(description="Only services open now, in each schedule's time zone.")] = False,

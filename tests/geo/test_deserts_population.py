@@ -10,8 +10,9 @@ import shapely
 
 from geo.deserts.model import Parameters
 from geo.deserts.population import load_population_areas
-from geo.deserts.runs import RegionRef, compute_run, data_version
+from geo.deserts.runs import compute_run, data_version
 from geo.errors import ValidationFailed
+from geo.scope import RegionRef
 
 WEST_TRACT = (-92.40, 38.90, -92.30, 38.98)
 EAST_TRACT = (-92.30, 38.90, -92.20, 38.98)

@@ -11,14 +11,13 @@ import pytest
 from geo.deserts.model import Parameters
 from geo.deserts.results import desert_cells_geojson, gap_matrix, gap_matrix_table
 from geo.deserts.runs import (
-    RegionRef,
     compute_run,
-    parse_region,
     recompute_for_region,
     region_counties,
 )
 from geo.deserts.surface import build_surface, places_in_bounds
 from geo.errors import BadRequest, NotFound
+from geo.scope import RegionRef
 from tests.geo.deserts_data import TEST_CATEGORY, add_category, add_service, near_grid_corner
 
 BOONE = RegionRef("county", "29019")
@@ -33,15 +32,6 @@ def rollup(conn, run_id: int, kind: str, code: str, category: str, stage: str | 
     ).fetchone()
     assert row is not None
     return row
-
-
-def test_region_parsing_accepts_kind_and_code_and_state_postal_codes():
-    assert parse_region("circuit:MO-16") == RegionRef("circuit", "MO-16")
-    assert parse_region("state:MO") == RegionRef("state", "29")
-    with pytest.raises(BadRequest):
-        parse_region("MO-16")
-    with pytest.raises(BadRequest):
-        parse_region("planet:earth")
 
 
 def test_a_run_stores_every_person_of_the_county_with_its_parameters(conn):

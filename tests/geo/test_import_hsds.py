@@ -59,12 +59,49 @@ def test_hsds_details_land_in_the_schema(db, tmp_path):
     assert svc1.description == "Help for families,\nwalk-ins welcome"
     assert svc1.categories == ["family-resource-center"] and svc2.stages == ["court"]
     assert [p.number for p in svc1.phones] == ["(573) 882-1234"]
-    assert svc1.languages == ["Spanish"] and svc1.hours[0].byday == "MO,TU,WE,TH,FR"
+    assert svc1.languages == ["es"] and svc1.hours[0].byday == "MO,TU,WE,TH,FR"
     # One location shared by two services is one row; the annex without coordinates is geocoded.
     assert [(p.source_id, p.precision) for p in svc2.places] == [("loc-1", "rooftop"), ("loc-3", "zip")]
     n = db.execute("SELECT count(*) AS n FROM location WHERE source = 'directory' AND source_id = 'loc-1'")
     assert n.fetchone()["n"] == 1
     assert svc3.places[0].state == "MA"
+
+
+def test_languages_by_name_or_code_are_stored_as_iso_639_codes_and_unknown_ones_rejected_at_their_row(
+        db, tmp_path):
+    package = _package(tmp_path)
+    (package / "languages.csv").write_text(
+        "id,service_id,name,code\n"
+        "lang-1,svc-1,Spanish,\n"
+        "lang-2,svc-1,Kreyòl,\n"
+        "lang-3,svc-2,,VI\n"
+        "lang-4,svc-2,American Sign Language,xx\n"
+        "lang-5,svc-3,Klingonese,\n", encoding="utf-8")
+    report = import_path(db, package)
+    assert ("languages.csv", 6, "name",
+            "unknown language 'Klingonese' (use an ISO 639 code such as es or a name such as Spanish)") in {
+        (e.file, e.line, e.field, e.reason) for e in report.errors}
+    stored = db.execute(
+        """SELECT s.source_id, l.code, l.name FROM language l JOIN service s ON s.id = l.service_id
+           WHERE s.source = 'directory' ORDER BY s.source_id, l.id""").fetchall()
+    assert [(r["source_id"], r["code"], r["name"]) for r in stored] == [
+        ("svc-1", "es", "Spanish"), ("svc-1", "ht", "Haitian Creole"),
+        ("svc-2", "vi", "Vietnamese"), ("svc-2", "ase", "American Sign Language")]
+    assert "svc-3" not in [r.source_id for r in read_records(db, source="directory")]
+
+
+def test_json_languages_by_name_are_codes(db, tmp_path):
+    feed = tmp_path / "feed.json"
+    svc = {"id": "j-lang", "name": "Habla Center", "organization": {"id": "o-lang", "name": "Habla Org"},
+           "languages": [{"name": "español"}, {"code": "en", "name": "English"}],
+           "service_at_locations": [{"location": {"id": "l-lang", "latitude": 38.9517, "longitude": -92.3341,
+                                                  "addresses": [{"address_1": "1 Elm St", "city": "Columbia",
+                                                                 "state_province": "MO", "postal_code": "65201"}]}}]}
+    feed.write_text(json.dumps([svc]))
+    report = import_path(db, feed, ImportOptions(write_rejects=False))
+    assert report.rejected == 0, report.errors
+    (record,) = read_records(db, source="feed")
+    assert record.languages == ["es", "en"]
 
 
 def test_service_areas_are_made_valid_and_linked_to_the_regions_they_cover(db, tmp_path):

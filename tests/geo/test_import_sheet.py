@@ -111,6 +111,29 @@ def test_details_are_parsed_from_the_template_cells(db, tmp_path):
     assert (org["name"], org["source"]) == ("Boone Families Inc", "messy")
 
 
+def test_languages_by_name_or_code_are_stored_as_iso_639_codes(db, tmp_path):
+    import_path(db, _copy(tmp_path, "messy.csv"))
+    rows = db.execute(
+        """SELECT s.source_id, l.code, l.name FROM language l JOIN service s ON s.id = l.service_id
+           WHERE s.source = 'messy' ORDER BY s.source_id, l.id""").fetchall()
+    assert [(r["source_id"], r["code"], r["name"]) for r in rows] == [
+        ("ok-1", "en", "English"), ("ok-1", "es", "Spanish"), ("ok-2", "en", "English")]  # "English; Spanish", "en"
+
+
+def test_an_unknown_language_rejects_its_row_naming_the_field(db, tmp_path):
+    sheet = tmp_path / "langs.csv"
+    header = (FIXTURES / "messy.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    sheet.write_text(header + "\nk-1,Klingon Club,,,Columbia,MO,65201,,,food,,English; Klingonese,,,38.95,-92.33,,\n"
+                     "k-2,Habla Club,,,Columbia,MO,65201,,,food,,español; ASL,,,38.95,-92.33,,\n")
+    report = import_path(db, sheet)
+    assert [(e.line, e.field, e.reason) for e in report.errors] == [
+        (2, "languages", "unknown language 'Klingonese' (use an ISO 639 code such as es or a name such as Spanish)")]
+    codes = [r["code"] for r in db.execute(
+        """SELECT l.code FROM language l JOIN service s ON s.id = l.service_id
+           WHERE s.source = 'langs' ORDER BY l.id""")]
+    assert codes == ["es", "ase"]
+
+
 def test_every_record_remembers_its_source_and_import_run(db, tmp_path):
     report = import_path(db, _copy(tmp_path, "messy.csv"), ImportOptions(source="county-list"))
     run = db.execute("SELECT source, status, summary FROM import_run WHERE id = %s", [report.run_id]).fetchone()

@@ -18,7 +18,7 @@ from geo.regions import (
     regions_geojson,
     reload_crosswalks,
 )
-from geo.scope import Scope
+from geo.scope import RegionRef
 
 
 def count(conn, sql: str, *params) -> int:
@@ -108,15 +108,15 @@ def _snapshot(conn) -> dict[tuple[str, str], tuple]:
 
 
 def test_regions_geojson_scope_keeps_regions_tied_to_it_by_membership_and_none_for_an_unknown_scope(conn):
-    def codes(kind: str, scope: Scope) -> list[str]:
+    def codes(kind: str, scope: RegionRef) -> list[str]:
         return [f["id"] for f in regions_geojson(conn, kind=kind, scope=scope)["features"]]
 
-    assert codes("county", Scope("circuit", "MO-13")) == ["29019", "29027"]  # the circuit's counties
-    assert codes("circuit", Scope("county", "29019")) == ["MO-13"]  # the county's circuit
-    assert codes("circuit", Scope("circuit", "MO-13")) == ["MO-13"]  # the scope itself
-    assert len(codes("county", Scope("state", "25"))) == 14  # everything of the kind in the state
-    assert codes("county", Scope("circuit", "MO-99")) == []
-    scoped = regions_geojson(conn, kind="county", scope=Scope("circuit", "MO-13"))["features"][0]
+    assert codes("county", RegionRef("circuit", "MO-13")) == ["29019", "29027"]  # the circuit's counties
+    assert codes("circuit", RegionRef("county", "29019")) == ["MO-13"]  # the county's circuit
+    assert codes("circuit", RegionRef("circuit", "MO-13")) == ["MO-13"]  # the scope itself
+    assert len(codes("county", RegionRef("state", "25"))) == 14  # everything of the kind in the state
+    assert codes("county", RegionRef("circuit", "MO-99")) == []
+    scoped = regions_geojson(conn, kind="county", scope=RegionRef("circuit", "MO-13"))["features"][0]
     assert scoped["properties"]["member_of"] == ["MO-13"]  # the same properties as unscoped
 
 

@@ -4,7 +4,7 @@ winning, and a clear note when nothing has been computed."""
 from __future__ import annotations
 
 from geo.deserts.results import NO_RESULTS_NOTE
-from geo.scope import Scope
+from geo.scope import RegionRef
 from layers.classes import classify
 from layers.registry import LAYERS, LayerFilter
 
@@ -39,7 +39,7 @@ def test_desert_cells_are_classed_by_the_measure_and_come_from_the_latest_run(co
 
 
 def test_desert_cells_outside_the_scope_are_left_out(conn, desert_results):
-    data = LAYERS["deserts"].fetch(conn, LayerFilter(scope=Scope("county", "29510"), category="food"))
+    data = LAYERS["deserts"].fetch(conn, LayerFilter(scope=RegionRef("county", "29510"), category="food"))
     assert data["features"] == [] and data["legend"]["classes"] == []
 
 
@@ -49,7 +49,7 @@ def test_rollups_colour_regions_by_share_beyond_reach_with_breaks_in_percent(con
     assert set(by_code) == {"29019", "29051", "29027", "29089"}
     assert by_code["29027"]["_class"] > by_code["29019"]["_class"]  # 80% beyond reach is darker than 10%
     assert all(c["label"].endswith("%") for c in data["legend"]["classes"])
-    circuits = LAYERS["rollups"].fetch(conn, LayerFilter(scope=Scope("circuit", "MO-13"), category="food",
+    circuits = LAYERS["rollups"].fetch(conn, LayerFilter(scope=RegionRef("circuit", "MO-13"), category="food",
                                                          rollup_kind="circuit"))
     assert [f["properties"]["code"] for f in circuits["features"]] == ["MO-13"]
 
@@ -73,5 +73,5 @@ def test_desert_tiles_carry_the_latest_cells_and_are_empty_without_results(conn,
     assert {"h3", "covered", "population", "access_2sfca"} <= set(props[0])
     assert layer["features"][0]["geometry"]["type"] == "Polygon"
     assert render_tile(conn, "deserts", 8, x, y, category="legal-aid") == b""
-    conn.execute("DROP TABLE desert_rollup, desert_cell, desert_run")
+    conn.execute("DROP TABLE desert_rollup, desert_cell, desert_run CASCADE")
     assert render_tile(conn, "deserts", 8, x, y, category="food") == b""

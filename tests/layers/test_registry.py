@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.scope import Scope
+from geo.scope import RegionRef
 from layers.export import collection_csv
 from layers.folium_map import build_map, render
 from layers.registry import LAYERS, LayerFilter
@@ -15,7 +15,7 @@ def test_registry_has_boundaries_services_and_desert_layers_each_with_legend_and
 
 
 def test_a_circuit_scope_gives_its_counties_its_own_outline_and_only_its_services(conn):
-    f = LayerFilter(scope=Scope("circuit", "MO-13"))
+    f = LayerFilter(scope=RegionRef("circuit", "MO-13"))
     counties = {x["properties"]["code"] for x in LAYERS["counties"].fetch(conn, f)["features"]}
     assert counties == {"29019", "29027"}  # Boone and Callaway
     courts = [x["properties"]["code"] for x in LAYERS["courts"].fetch(conn, f)["features"]]
@@ -25,7 +25,7 @@ def test_a_circuit_scope_gives_its_counties_its_own_outline_and_only_its_service
 
 
 def test_a_county_scope_shows_the_circuit_it_belongs_to(conn):
-    courts = LAYERS["courts"].fetch(conn, LayerFilter(scope=Scope("county", "29019")))
+    courts = LAYERS["courts"].fetch(conn, LayerFilter(scope=RegionRef("county", "29019")))
     assert [x["properties"]["code"] for x in courts["features"]] == ["MO-13"]
 
 

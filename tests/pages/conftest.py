@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from geo.deserts.model import Parameters
-from geo.deserts.runs import RegionRef, compute_run
+from geo.deserts.runs import compute_run
+from geo.scope import RegionRef
 from service.process import ServerProcess, free_port
 
 

@@ -41,7 +41,7 @@ def test_report_without_results_or_with_a_bad_region_says_what_to_do(live_server
     none = httpx.get(f"{live_server.url}/report/circuit:MO-1")
     assert none.status_code == 404 and "atlas deserts compute --region circuit:MO-1" in none.json()["detail"]
     bad = httpx.get(f"{live_server.url}/report/MO-1")
-    assert bad.status_code == 400 and "use KIND:CODE" in bad.json()["detail"]
+    assert bad.status_code == 400 and "use kind:code" in bad.json()["detail"]
 
 
 def test_report_for_a_category_it_does_not_know_says_so(live_server, st_louis_food_run):

@@ -12,7 +12,8 @@ import shapely
 from psycopg.rows import dict_row
 
 from geo.deserts.model import Parameters
-from geo.deserts.runs import RegionRef, compute_run
+from geo.deserts.runs import compute_run
+from geo.scope import RegionRef
 from tests.geo.deserts_data import (
     TEST_CATEGORY,
     add_category,

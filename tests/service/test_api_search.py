@@ -3,6 +3,8 @@ confidential sites never located, clear 4xx errors, nothing cached or set as a c
 
 from __future__ import annotations
 
+import pytest
+
 from geo.search import MAX_RADIUS_M
 
 COLUMBIA = "65201"
@@ -66,3 +68,46 @@ def test_find_page_lists_confidential_shelters_without_address_or_map_point(clie
     assert "Safe Haven Shelter" in r.text
     points = r.text.split('id="map-points">', 1)[1].split("</script>", 1)[0]
     assert "Safe Haven Shelter" not in points and "Advocacy" in points
+
+
+SHEET_HEADER = ("id,name,organization,address,city,state,zip,phone,website,categories,stages,languages,"
+                "capacity,hours,latitude,longitude,confidential,description\n")
+
+
+@pytest.fixture
+def spanish_sheet(committed_conn, tmp_path):
+    """A sheet naming its languages in words, imported and committed (so the app sees it), then removed."""
+    from geo.importer import ImportOptions, import_path
+
+    sheet = tmp_path / "habla.csv"
+    sheet.write_text(SHEET_HEADER + "habla-1,Test: Habla Family Center,,1 Elm St,Columbia,MO,65201,,,food,,"
+                     "English;Spanish,,,38.9431,-92.3921,no,\n")
+    report = import_path(committed_conn, sheet, ImportOptions(source="test-habla", write_rejects=False))
+    assert report.rejected == 0, report.errors
+    yield "Test: Habla Family Center"
+    committed_conn.execute("""DELETE FROM attribute a USING service s
+                              WHERE a.link_entity = 'service' AND a.link_id = s.id AND s.source = 'test-habla'""")
+    for table in ("service", "location", "organization", "import_run"):
+        committed_conn.execute(f"DELETE FROM {table} WHERE source = 'test-habla'")  # noqa: S608
+
+
+def test_a_sheet_naming_spanish_is_found_by_code_and_by_name(client, spanish_sheet):
+    def names(language: str) -> list[str]:
+        r = client.get("/api/services/nearby", params={
+            "near": "38.9431,-92.3921", "radius_m": 30, "language": language})
+        assert r.status_code == 200, r.text
+        return [item["name"] for item in r.json()["contents"]]
+
+    for language in ("es", "ES", "Spanish", "español", "spa", "English"):
+        assert names(language) == [spanish_sheet], language
+    assert names("vi") == []
+    page = client.get("/api/services/nearby", params={"near": "38.9431,-92.3921", "radius_m": 30}).json()
+    assert [(x["code"], x["name"]) for x in page["contents"][0]["languages"]] == [
+        ("en", "English"), ("es", "Spanish")]
+
+
+def test_an_unknown_language_filter_is_a_400_saying_what_to_use(client):
+    r = client.get("/api/services/nearby", params={"near": COLUMBIA, "language": "Klingonese"})
+    assert r.status_code == 400
+    assert r.json()["detail"] == ("unknown language 'Klingonese' (use an ISO 639 code such as es "
+                                  "or a name such as Spanish).")

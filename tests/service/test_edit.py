@@ -17,8 +17,10 @@ from tests.service.editing import cleanup_edits as _cleanup
 KANSAS_CITY = {"latitude": 39.0997, "longitude": -94.5786}  # Jackson County 29095, circuit MO-16
 ST_LOUIS = {"latitude": 38.627, "longitude": -90.199}  # St. Louis city 29510, circuit MO-22
 BOSTON = {"latitude": 42.3601, "longitude": -71.0589}  # Suffolk 25025, division MA-suffolk
+LIBERTY = {"latitude": 39.2461, "longitude": -94.4191}  # Clay County 29047, circuit MO-7
 MO_ADDRESS = {"address_1": "100 Main St", "city": "Kansas City", "state_province": "MO", "postal_code": "64106"}
 MA_ADDRESS = {"address_1": "1 City Hall Sq", "city": "Boston", "state_province": "MA", "postal_code": "02201"}
+CLAY_ADDRESS = {"address_1": "1 Main St", "city": "Liberty", "state_province": "MO", "postal_code": "64068"}
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +29,14 @@ def keys(settings) -> Iterator[dict[str, str]]:
     from psycopg.rows import dict_row
 
     names = {"admin": "test admin", "mo16": "test MO-16 editor", "mo22": "test MO-22 editor",
-             "revoked": "test revoked"}
+             "mo7": "test MO-7 editor", "revoked": "test revoked"}
     with psycopg.connect(settings.url(), row_factory=dict_row, autocommit=True) as conn:
         _cleanup(conn, list(names.values()))
         secrets = {
             "admin": create_key(conn, names["admin"], "admin")[1],
             "mo16": create_key(conn, names["mo16"], "editor", ["MO-16"])[1],
             "mo22": create_key(conn, names["mo22"], "editor", ["circuit:MO-22"])[1],
+            "mo7": create_key(conn, names["mo7"], "editor", ["MO-7"])[1],
             "revoked": create_key(conn, names["revoked"], "admin")[1],
         }
         conn.execute("UPDATE api_key SET revoked_at = now() WHERE name = %s", [names["revoked"]])
@@ -180,6 +183,30 @@ def test_unknown_category_is_422_and_writes_nothing(client, conn, keys):
                                      "reason": "unknown category 'astrology'"}
     assert conn.execute("SELECT count(*) AS n FROM organization WHERE name = 'Test: bad category Org'"
                         ).fetchone()["n"] == 0
+
+
+def test_languages_are_accepted_by_name_and_stored_as_codes(client, conn, keys):
+    r = client.post("/api/services", json=_service("Test: Habla", KANSAS_CITY,
+                                                   languages=["English", "Spanish", "ASL", "es"]),
+                    headers=_auth(keys["mo16"]))
+    assert r.status_code == 201, r.text
+    svc = r.json()
+    assert svc["languages"] == ["ase", "en", "es"]
+
+    def stored() -> set[tuple[str, str]]:
+        return {(x["code"], x["name"]) for x in conn.execute(
+            "SELECT code, name FROM language WHERE service_id = %s", [svc["id"]])}
+
+    assert stored() == {("en", "English"), ("es", "Spanish"), ("ase", "American Sign Language")}
+    r = client.patch(f"/api/services/{svc['id']}", json={"languages": ["español", "Kreyòl"]},
+                     headers=_auth(keys["mo16"]))
+    assert r.status_code == 200, r.text
+    assert stored() == {("es", "Spanish"), ("ht", "Haitian Creole")}
+    r = client.patch(f"/api/services/{svc['id']}", json={"languages": ["Klingonese"]}, headers=_auth(keys["mo16"]))
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["field"].startswith("languages") and "unknown language 'Klingonese'" in error["reason"]
+    assert stored() == {("es", "Spanish"), ("ht", "Haitian Creole")}
 
 
 def test_every_change_is_audited_and_an_earlier_version_can_be_restored(client, conn, keys):
@@ -355,3 +382,84 @@ def test_editors_set_monthly_and_seasonal_hours_that_open_now_follows_and_restor
                  "valid_to": "2026-06-01"}
     bad = client.patch(f"/api/services/{sid}", headers=editor, json={"hours": [backwards]})
     assert bad.status_code == 422 and "valid_to: 2026-06-01 is before valid_from 2026-08-31" in bad.text  # as imports say
+
+
+@pytest.mark.parametrize("hours", [
+    [{"byday": "MO,TU,WE", "opens_at": "09:00", "closes_at": "17:00"}],
+    [{"freq": "MONTHLY", "bymonthday": "1,15", "opens_at": "09:00", "closes_at": "11:00"}],
+])
+def test_a_patch_of_hours_keeps_each_rules_defaults(client, keys, hours):
+    """Only top-level fields count as unset: a rule without `freq` is weekly, one without `byday` has none."""
+    editor = _auth(keys["mo16"])
+    sid = client.post("/api/services", json=_service("Test: patched hours", KANSAS_CITY), headers=editor).json()["id"]
+    r = client.patch(f"/api/services/{sid}", json={"hours": hours}, headers=editor)
+    assert r.status_code == 200, r.text
+    expected = {"freq": "WEEKLY", "byday": "", "bymonthday": None, "valid_from": None, "valid_to": None,
+                "description": None}
+    assert r.json()["hours"] == [{**expected, **rule} for rule in hours]
+
+
+def _clay_county_records(client, admin: dict) -> tuple[dict, dict]:
+    """An organization with a site in Clay County (circuit MO-7), made by an admin."""
+    org = client.post("/api/organizations", json={"name": "Test: Clay County Org"}, headers=admin).json()
+    loc = client.post("/api/locations", json={**LIBERTY, "organization_id": org["id"], "address": CLAY_ADDRESS},
+                      headers=admin)
+    assert loc.status_code == 201, loc.text
+    assert loc.json()["county_fips"] == "29047"
+    return org, loc.json()
+
+
+def test_an_editor_cannot_reach_into_another_region_through_a_reference(client, conn, keys):
+    admin, mo16 = _auth(keys["admin"]), _auth(keys["mo16"])
+    clay_org, clay_loc = _clay_county_records(client, admin)
+    svc = client.post("/api/services", json=_service("Test: reacher", KANSAS_CITY), headers=mo16).json()
+    own_loc = svc["location_ids"][0]
+
+    def refused(r, field: str) -> None:
+        assert r.status_code == 403, r.text
+        assert r.json()["detail"].startswith(f"{field}: ") and "MO-16" in r.json()["detail"]
+
+    refused(client.patch(f"/api/services/{svc['id']}", json={"organization_id": clay_org["id"]}, headers=mo16),
+            "organization_id")
+    refused(client.patch(f"/api/locations/{own_loc}", json={"organization_id": clay_org["id"]}, headers=mo16),
+            "organization_id")
+    refused(client.patch(f"/api/services/{svc['id']}", json={"location_ids": [own_loc, clay_loc["id"]]},
+                         headers=mo16), "location_ids")
+    refused(client.post("/api/locations", json={**KANSAS_CITY, "organization_id": clay_org["id"]}, headers=mo16),
+            "organization_id")
+    new = _service("Test: new reacher", KANSAS_CITY)
+    refused(client.post("/api/services", json={**new, "organization": None, "organization_id": clay_org["id"]},
+                        headers=mo16), "organization_id")
+    refused(client.post("/api/services", json={**new, "location": None, "location_id": clay_loc["id"]},
+                        headers=mo16), "location_id")
+    refused(client.post("/api/services", json={**new, "location": {**new["location"], "organization_id": clay_org["id"]}},
+                        headers=mo16), "location: organization_id")
+    # Nothing moved: the Clay County organization is still only MO-7's, and its editor may change it.
+    assert conn.execute("SELECT organization_id FROM service WHERE id = %s", [svc["id"]]
+                        ).fetchone()["organization_id"] == svc["organization_id"]
+    assert conn.execute("SELECT count(*) AS n FROM organization WHERE name = 'Test: new reacher Org'").fetchone()["n"] == 0
+    r = client.patch(f"/api/organizations/{clay_org['id']}", json={"description": "Liberty"}, headers=_auth(keys["mo7"]))
+    assert r.status_code == 200, r.text
+    # A reference the record already has is no new reach: sending it again is fine.
+    r = client.patch(f"/api/services/{svc['id']}", json={"organization_id": svc["organization_id"], "name": "Test: kept"},
+                     headers=mo16)
+    assert r.status_code == 200, r.text
+    # An organization placed nowhere yet belongs to no region: any editor may use it.
+    unplaced = client.post("/api/organizations", json={"name": "Test: unplaced org"}, headers=_auth(keys["mo7"])).json()
+    r = client.patch(f"/api/services/{svc['id']}", json={"organization_id": unplaced["id"]}, headers=mo16)
+    assert r.status_code == 200, r.text
+    # Admins may point anything anywhere.
+    r = client.patch(f"/api/services/{svc['id']}", json={"organization_id": clay_org["id"]}, headers=admin)
+    assert r.status_code == 200, r.text
+
+
+def test_restore_by_an_editor_cannot_bring_back_a_reference_into_another_region(client, keys):
+    admin, mo16 = _auth(keys["admin"]), _auth(keys["mo16"])
+    clay_org, _ = _clay_county_records(client, admin)
+    svc = client.post("/api/services", json=_service("Test: restore reach", KANSAS_CITY), headers=mo16).json()
+    client.patch(f"/api/services/{svc['id']}", json={"organization_id": clay_org["id"]}, headers=admin)
+    trail = client.get("/api/audit", params={"entity": "service", "entity_id": svc["id"]}, headers=admin).json()
+    with_clay = trail["items"][0]["id"]
+    client.patch(f"/api/services/{svc['id']}", json={"organization_id": svc["organization_id"]}, headers=admin)
+    r = client.post(f"/api/services/{svc['id']}/restore", params={"version": with_clay}, headers=mo16)
+    assert r.status_code == 403 and r.json()["detail"].startswith("organization_id: ")

@@ -3,7 +3,10 @@ search location or a confidential address."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import threading
+import time
 
 import httpx
 import psycopg
@@ -12,7 +15,9 @@ from psycopg.rows import dict_row
 
 from geo.keys import create_key
 from service.app import create_app
+from service.deps import Conn
 from service.limits import MAX_BODY_BYTES
+from tests.conftest import free_port
 from tests.service.editing import cleanup_edits
 from tests.service.logscan import without_generated_values
 
@@ -42,6 +47,55 @@ def test_an_unexpected_error_is_a_json_500_without_a_stack_trace(settings):
     assert r.status_code == 500
     assert r.json() == {"detail": "Internal error; it has been logged."}
     assert "secret" not in r.text and "Traceback" not in r.text
+
+
+def test_after_an_unexpected_error_the_keep_alive_connection_and_the_pooled_one_still_work(settings):
+    """A real server (uvicorn, in this process) with a one-connection pool: a 500 raised inside a
+    transaction, then a second request on the same HTTP connection, served by the same database one."""
+    import uvicorn
+
+    app = create_app(settings.model_copy(update={"pool_min": 1, "pool_max": 1}))
+
+    @app.post("/boom")
+    def boom(conn: Conn) -> None:
+        with conn.transaction():
+            conn.execute("CREATE TEMP TABLE half_done (x int)")
+            raise RuntimeError("unexpected")
+
+    @app.post("/boom-outside-a-block")
+    def boom_outside(conn: Conn) -> None:
+        conn.execute("BEGIN")
+        conn.execute("CREATE TEMP TABLE half_done (x int)")
+        raise RuntimeError("unexpected")
+
+    @app.get("/state")
+    def state(conn: Conn) -> dict:
+        half_done = conn.execute("SELECT to_regclass('pg_temp.half_done') IS NOT NULL AS t").fetchone()
+        return {"transaction": conn.info.transaction_status.name, "half_done": half_done["t"]}  # type: ignore[index]
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        http_conn = http.client.HTTPConnection("127.0.0.1", server.config.port, timeout=10)
+        for path in ("/boom", "/boom-outside-a-block"):
+            http_conn.request("POST", path)
+            r = http_conn.getresponse()
+            body = json.loads(r.read())
+            assert r.status == 500 and body == {"detail": "Internal error; it has been logged."}
+            assert r.getheader("connection") != "close"
+            sock = http_conn.sock
+            http_conn.request("GET", "/state")
+            r = http_conn.getresponse()
+            assert http_conn.sock is sock  # the same keep-alive connection answered
+            assert (r.status, json.loads(r.read())) == (200, {"transaction": "IDLE", "half_done": False})
+        http_conn.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def test_database_refusals_are_json_and_do_not_echo_the_database(client):
