@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from geo import audit, records
-from geo.records import (
+from geo import audit, edits
+from geo.edits import (
     LocationIn,
     LocationPatch,
     OrganizationIn,
@@ -40,34 +40,34 @@ def _created(body: dict) -> JSONResponse:
 
 @router.post("/organizations", status_code=201, responses=WRITE_ERRORS)
 def create_organization(conn: Conn, key: Editor, body: OrganizationIn) -> JSONResponse:
-    return _created(records.create_organization(conn, key, body))
+    return _created(edits.create_organization(conn, key, body))
 
 
 @router.post("/locations", status_code=201, responses=WRITE_ERRORS)
 def create_location(conn: Conn, key: Editor, body: LocationIn) -> JSONResponse:
-    return _created(records.create_location(conn, key, body))
+    return _created(edits.create_location(conn, key, body))
 
 
 @router.post("/services", status_code=201, responses=WRITE_ERRORS)
 def create_service(conn: Conn, key: Editor, body: ServiceIn) -> JSONResponse:
     """A service with its organization and location (new or existing), categories and phones."""
-    return _created(records.create_service(conn, key, body))
+    return _created(edits.create_service(conn, key, body))
 
 
 @router.patch("/organizations/{record_id}", responses=WRITE_ERRORS)
 def update_organization(conn: Conn, key: Editor, record_id: RecordIdPath, body: OrganizationPatch) -> dict:
-    return records.update(conn, key, "organization", record_id, body)
+    return edits.update(conn, key, "organization", record_id, body)
 
 
 @router.patch("/locations/{record_id}", responses=WRITE_ERRORS)
 def update_location(conn: Conn, key: Editor, record_id: RecordIdPath, body: LocationPatch) -> dict:
     """Moving a location needs a key covering both where it was and where it goes."""
-    return records.update(conn, key, "location", record_id, body)
+    return edits.update(conn, key, "location", record_id, body)
 
 
 @router.patch("/services/{record_id}", responses=WRITE_ERRORS)
 def update_service(conn: Conn, key: Editor, record_id: RecordIdPath, body: ServicePatch) -> dict:
-    return records.update(conn, key, "service", record_id, body)
+    return edits.update(conn, key, "service", record_id, body)
 
 
 def _add_retire_and_restore(plural: str, entity: str) -> None:
@@ -75,7 +75,7 @@ def _add_retire_and_restore(plural: str, entity: str) -> None:
     other routers' routes under /api."""
 
     def retire_record(conn: Conn, key: Editor, record_id: RecordIdPath) -> dict:
-        return records.retire(conn, key, entity, record_id)
+        return edits.retire(conn, key, entity, record_id)
 
     def restore_record(
         conn: Conn,
@@ -83,7 +83,7 @@ def _add_retire_and_restore(plural: str, entity: str) -> None:
         record_id: RecordIdPath,
         version: Annotated[int, Query(ge=1, le=2**62, description="The audit entry id whose state to restore")],
     ) -> dict:
-        return records.restore(conn, key, entity, record_id, version)
+        return edits.restore(conn, key, entity, record_id, version)
 
     router.add_api_route(
         f"/{plural}/{{record_id}}", retire_record, methods=["DELETE"], responses=WRITE_ERRORS,

@@ -348,8 +348,8 @@ def test_dry_run_reports_what_retire_missing_would_do_and_changes_nothing(db, tm
 
 
 def test_a_service_an_editor_retired_stays_retired_while_the_source_sends_the_same_row(db, tmp_path):
+    from geo.edits import retire
     from geo.keys import create_key
-    from geo.records import retire
 
     import_path(db, _directory(tmp_path, {"a": GOOD, "b": GOOD}))
     admin, _ = create_key(db, "test admin", "admin")

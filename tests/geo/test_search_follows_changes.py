@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from geo.edits import LocationIn, OrganizationIn, ServiceIn, create_service, retire
 from geo.importer.run import ImportOptions, import_path
 from geo.keys import create_key
-from geo.records import LocationIn, OrganizationIn, ServiceIn, create_service, retire
 from geo.search import NearbyFilter, nearby_services_json
 
 COLUMBIA = (38.9517, -92.3341)
