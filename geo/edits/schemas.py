@@ -63,7 +63,8 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https?://[^\s\x00-\x1f]+$")]
 RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
+# A category or stage by code or name (English or Spanish), as imports take them (geo.vocabulary).
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _Clean]
 LanguageCode = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_language)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40), AfterValidator(_phone)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]

@@ -27,6 +27,7 @@ from geo.keys import ApiKey, NotAllowed
 from geo.languages import find_language
 from geo.overlay import county_at
 from geo.taxonomy import TAXONOMY, term_id
+from geo.vocabulary import Vocabulary
 
 # Columns a patch may set directly, per entity; everything else is written by its own helper.
 COLUMNS = {
@@ -46,18 +47,19 @@ def _invalid(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed([RowError("request", 0, field, reason)])
 
 
-def _check_codes(conn: Connection, categories: list[str] | None, stages: list[str] | None) -> None:
-    """Categories and stages must be ones the taxonomy (data/taxonomy/*.csv) knows."""
+def _normalise_codes(conn: Connection, fields: dict[str, Any]) -> None:
+    """Categories and stages by code or name, normalised to the codes the taxonomy (data/taxonomy/*.csv)
+    knows, by the vocabulary imports use; any unknown one is an error naming it."""
+    vocabulary = Vocabulary.load(conn)
     errors = []
-    if categories:
-        known = {r["code"] for r in conn.execute(
-            "SELECT code FROM taxonomy_term WHERE taxonomy = %s AND code = ANY(%s)", [TAXONOMY, categories])}
-        errors += [RowError("request", 0, "categories", f"unknown category {c!r}")
-                   for c in categories if c not in known]
-    if stages:
-        known = {r["code"] for r in conn.execute(
-            "SELECT code FROM landscape_stage WHERE code = ANY(%s)", [stages])}
-        errors += [RowError("request", 0, "stages", f"unknown stage {s!r}") for s in stages if s not in known]
+    for field, lookup, word in (("categories", vocabulary.category, "category"),
+                                ("stages", vocabulary.stage, "stage")):
+        if fields.get(field) is None:
+            continue
+        codes = [lookup(value) for value in fields[field]]
+        errors += [RowError("request", 0, field, f"unknown {word} {value!r}")
+                   for value, code in zip(fields[field], codes, strict=True) if code is None]
+        fields[field] = [c for c in codes if c is not None]
     if errors:
         raise ValidationFailed(errors)
 
@@ -190,7 +192,7 @@ def _apply(conn: Connection, entity: str, record_id: str, fields: dict[str, Any]
     if fields.get("organization_id") is not None:
         _check_live(conn, "organization", [fields["organization_id"]], "organization_id")
     if entity == "service":
-        _check_codes(conn, fields.get("categories"), fields.get("stages"))
+        _normalise_codes(conn, fields)
         if fields.get("location_ids") is not None:
             _check_live(conn, "location", fields["location_ids"], "location_ids")
     _set_columns(conn, entity, record_id, fields)
@@ -259,7 +261,7 @@ def create_service(conn: Connection, key: ApiKey, data: ServiceIn) -> dict:
         _check_live(conn, "organization", [str(org_id)], "organization_id")
         fields = data.model_dump(exclude={"organization", "location", "location_id"})
         fields.update(organization_id=org_id, location_ids=[location_id])
-        _check_codes(conn, fields["categories"], fields["stages"])
+        _normalise_codes(conn, fields)
         _check_live(conn, "location", [location_id], "location_id")
         row = conn.execute(
             "INSERT INTO service (organization_id, name) VALUES (%s, %s) RETURNING id", [org_id, data.name]

@@ -29,8 +29,8 @@ from geo.fields import (
 )
 from geo.importer.records import Loaded, Place, Record, ServiceArea
 from geo.importer.sheet import decode
-from geo.importer.vocabulary import Vocabulary
 from geo.languages import language_or_none, unknown_language
+from geo.vocabulary import Vocabulary
 
 FILES = ("organizations", "services", "locations", "service_at_location", "addresses", "phones",
          "schedules", "languages", "taxonomy_terms", "attributes", "service_areas")

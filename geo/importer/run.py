@@ -15,7 +15,7 @@ from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes, st
 from geo.importer import hsds, sheet
 from geo.importer.apply import Progress, existing_hashes, no_progress, write_records
 from geo.importer.records import Loaded, Record
-from geo.importer.vocabulary import Vocabulary
+from geo.vocabulary import Vocabulary
 
 
 @dataclass

@@ -25,8 +25,8 @@ from geo.fields import (
     split_multi,
 )
 from geo.importer.records import Place, Record
-from geo.importer.vocabulary import Vocabulary
 from geo.languages import find_language, language_label
+from geo.vocabulary import Vocabulary
 
 TEMPLATE = ["id", "name", "organization", "address", "city", "state", "zip", "phone", "website",
             "categories", "stages", "languages", "capacity", "hours", "latitude", "longitude",

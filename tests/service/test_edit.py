@@ -185,6 +185,18 @@ def test_unknown_category_is_422_and_writes_nothing(client, conn, keys):
                         ).fetchone()["n"] == 0
 
 
+def test_categories_and_stages_are_accepted_by_name_as_imports_take_them(client, conn, keys):
+    r = client.post("/api/services", json=_service(
+        "Test: by name", KANSAS_CITY, categories=["Parenting education", "Centro de recursos familiares"],
+        stages=["PREVENTION", "Prevention and community support"]), headers=_auth(keys["admin"]))
+    assert r.status_code == 201, r.text
+    assert r.json()["categories"] == ["family-resource-center", "parenting-education"]
+    assert r.json()["stages"] == ["prevention"]
+    r = client.patch(f"/api/services/{r.json()['id']}", json={"stages": ["Placement", "astrology"]},
+                     headers=_auth(keys["admin"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["reason"] == "unknown stage 'astrology'"
+
+
 def test_languages_are_accepted_by_name_and_stored_as_codes(client, conn, keys):
     r = client.post("/api/services", json=_service("Test: Habla", KANSAS_CITY,
                                                    languages=["English", "Spanish", "ASL", "es"]),

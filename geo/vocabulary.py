@@ -1,4 +1,5 @@
-"""The words an import may use for categories, stages and states, read once from the database."""
+"""The words a record may use for categories, stages and states (codes or names, English or Spanish,
+any case), read once from the database: imports and edits normalise through it alike."""
 
 from __future__ import annotations
 
