@@ -9,7 +9,8 @@ from geo.db import Connection
 from geo.errors import NotFound
 from geo.keys import ApiKey
 
-ENTITIES = ("organization", "service", "location")
+ENTITIES = ("organization", "service", "location",  # the directory (geo/edits)
+            "workshop", "workshop_barrier", "workshop_priority", "action_item", "action_update")  # geo/workshops
 AUDIT_COLUMNS = "id, at, key_id, actor, action, entity, entity_id, before, after, restored_from"
 
 

@@ -15,6 +15,7 @@ from geo.sample import load_sample
 from geo.scope import RegionRef
 from geo.settings import Settings
 from geo.taxonomy import load_taxonomy
+from geo.workshops.sample import load_sample_workshops
 
 
 @dataclass
@@ -47,6 +48,8 @@ def load_reference(settings: Settings, *, sample_count: int = 3000) -> SetupRepo
         reports = reload_crosswalks(conn, settings.data_dir)
         written = load_sample(conn, settings.data_dir, count=sample_count) if sample_count else 0
         sync_copies(conn)  # what the regions and taxonomy changed (the triggers note it)
+        if sample_count:
+            load_sample_workshops(conn)  # their priorities follow once deserts are computed
     return SetupReport(changed, sum(len(r.moved) for r in reports), written)
 
 
@@ -76,4 +79,6 @@ def compute_missing_deserts(settings: Settings, resolution: int) -> int:
                             params=Parameters(resolution=resolution))
                 conn.commit()
                 computed += 1
+        load_sample_workshops(conn)  # the SAMPLE workshops' priorities freeze the first gap figures
+        conn.commit()
     return computed

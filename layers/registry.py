@@ -11,6 +11,7 @@ from geo.regions import court_kind_for_state, regions_geojson
 from geo.scope import RegionRef, scope_info
 from geo.service_map import service_map_geojson, service_map_geojson_text
 from layers.deserts import desert_cells_layer, desert_rollups_layer
+from layers.workshops import workshop_progress_layer
 
 EMPTY: dict = {"type": "FeatureCollection", "features": []}
 
@@ -85,6 +86,14 @@ def _services_text(conn: Connection, f: LayerFilter) -> str:
     return service_map_geojson_text(conn, **_service_filters(conn, f))
 
 
+def _workshops(conn: Connection, f: LayerFilter) -> dict:
+    scope = f.effective_scope()
+    if scope is None:
+        return EMPTY
+    state = scope.code if scope.kind == "state" else scope_info(conn, scope).state_fips
+    return workshop_progress_layer(conn, state) if state else EMPTY
+
+
 def _deserts(conn: Connection, f: LayerFilter) -> dict:
     scope = f.effective_scope()
     if scope is None:
@@ -157,6 +166,16 @@ LAYERS: dict[str, Layer] = {
                    ("phone", "Phone"), ("city", "City")),
             cluster=True,
             legend="Services (confidential sites are never shown)",
+        ),
+        Layer(
+            name="workshops",
+            title="Upstream workshops",
+            geometry="polygon",
+            fetch=_workshops,
+            style={"color": "#1f2937", "weight": 1.5, "fillOpacity": 0.75},
+            popup=(("name", "Court region"), ("status_name", "Workshop"), ("participants", "People who came")),
+            legend="Circuits or divisions by how far their Upstream workshop has come",
+            choropleth=True,
         ),
     )
 }

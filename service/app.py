@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 
 from geo.db import make_pool
 from geo.settings import Settings
-from service import errors, health, logs, map_pages, pages, pages_find, report_page, tiles
-from service.api import deserts, edit, hsds, layers, regions, search
+from service import errors, health, logs, map_pages, pages, pages_find, progress_page, report_page, tiles
+from service.api import deserts, edit, hsds, layers, regions, search, workshops
 from service.limits import BodySizeLimit
 from service.responses import JSONResponse
 from service.security import content_security_policy
@@ -63,8 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)  # layer GeoJSON shrinks ~7×
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (health, regions, layers, search, hsds, deserts, edit, tiles, map_pages, pages, pages_find,
-                   report_page):
+    # progress_page before map_pages: its /embed/progress is not an /embed/{region}.
+    for module in (health, regions, layers, search, hsds, deserts, edit, workshops, tiles, progress_page,
+                   map_pages, pages, pages_find, report_page):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s

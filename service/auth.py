@@ -24,6 +24,17 @@ def current_key(
     return authenticate(conn, presented)
 
 
+def optional_key(
+    conn: Conn,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+    x_api_key: Annotated[str | None, Security(header_key)] = None,
+) -> ApiKey | None:
+    """For reads that show more to a key's holder (an unpublished plan of their region); a key
+    that is sent must still be valid (401)."""
+    presented = credentials.credentials if credentials else x_api_key
+    return None if presented is None else authenticate(conn, presented)
+
+
 def admin_key(key: Annotated[ApiKey, Depends(current_key)]) -> ApiKey:
     require_admin(key)
     return key
@@ -31,3 +42,4 @@ def admin_key(key: Annotated[ApiKey, Depends(current_key)]) -> ApiKey:
 
 Editor = Annotated[ApiKey, Depends(current_key)]
 Admin = Annotated[ApiKey, Depends(admin_key)]
+Reader = Annotated[ApiKey | None, Depends(optional_key)]

@@ -9,14 +9,31 @@ import psycopg
 import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from geo.errors import BadRequest, NotFound, ValidationFailed
+from geo.errors import BadRequest, NotFound, TooManyRequests, ValidationFailed
 from geo.keys import NotAllowed, NotAuthenticated
 from service.responses import JSONResponse
 
 log = logging.getLogger("atlas.errors")
+
+
+class FieldError(BaseModel):
+    """One field of a request and what is wrong with it."""
+
+    field: str
+    reason: str
+    file: str | None = None
+    line: int | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a message a person can act on, and per field for 422s."""
+
+    detail: str
+    errors: list[FieldError] | None = None
 
 STATUS: dict[type[Exception], int] = {
     BadRequest: 400,
@@ -24,6 +41,7 @@ STATUS: dict[type[Exception], int] = {
     ValidationFailed: 422,
     NotAuthenticated: 401,
     NotAllowed: 403,
+    TooManyRequests: 429,
     # The database refusing a value: say so without echoing its message (it can quote data).
     psycopg.IntegrityError: 409,
     psycopg.DataError: 400,
@@ -60,6 +78,8 @@ async def atlas_error_handler(request: Request, exc: Exception) -> JSONResponse:
             headers = {"WWW-Authenticate": "Bearer"}
         if isinstance(exc, ValidationFailed):
             body["errors"] = [e.as_dict() for e in exc.errors]
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

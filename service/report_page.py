@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from geo.deserts.results import region_report
 from geo.scope import RegionRef
+from geo.workshops.read import published_workshop
 from service.deps import Conn
 from service.map_pages import SAMPLE_NOTE
 
@@ -37,4 +38,5 @@ def gap_report(
     """A printable handout of a region's gaps (circuit:MO-16, county:29095, division:MA-suffolk, state:MO)."""
     ref = RegionRef.parse(region)
     report = region_report(conn, ref, category=category)
-    return HTMLResponse(_template().render(r=report, region_ref=str(ref), sample_note=SAMPLE_NOTE))
+    return HTMLResponse(_template().render(r=report, region_ref=str(ref), sample_note=SAMPLE_NOTE,
+                                           w=published_workshop(conn, ref)))

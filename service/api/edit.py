@@ -107,7 +107,8 @@ for _plural, _entity in ENTITY.items():
 def list_audit(
     conn: Conn,
     key: Admin,
-    entity: Annotated[Literal["organization", "service", "location"] | None, Query()] = None,
+    entity: Annotated[Literal["organization", "service", "location", "workshop", "workshop_barrier",
+                              "workshop_priority", "action_item", "action_update"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**62, description="Paging: the `next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=AUDIT_PAGE_MAX)] = 50,
