@@ -36,3 +36,11 @@ class NotFound(AtlasError):
 
 class BadRequest(AtlasError):
     pass
+
+
+class TooManyRequests(AtlasError):
+    """A flood limit was reached (429); `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        self.retry_after_s = retry_after_s
+        super().__init__(message)

@@ -263,3 +263,31 @@ def check_coordinates(lat: float | None, lon: float | None) -> None:
         raise FieldProblem("latitude", f"{lat} is out of range (-90..90)")
     if not -180 <= lon <= 180:
         raise FieldProblem("longitude", f"{lon} is out of range (-180..180)")
+
+
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
+
+
+def parse_assured_date(field_name: str, value: str | None) -> str | None:
+    """When a listing was last confirmed (HSDS `assured_date`): YYYY-MM-DD (an HSDS timestamp's date
+    part too) or M/D/YYYY as US sheets write it; never in the future. Returned as YYYY-MM-DD."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    us = _US_DATE.match(text)
+    try:
+        day = date(int(us[3]), int(us[1]), int(us[2])) if us else date.fromisoformat(text[:10])
+    except ValueError:
+        raise FieldProblem(field_name, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+    if day > date.today():
+        raise FieldProblem(field_name, f"{text!r} is in the future")
+    return day.isoformat()
+
+
+def parse_assurer_email(field_name: str, value: str | None) -> str | None:
+    """Who confirmed it (HSDS `assurer_email`): an e-mail address, or nothing."""
+    text = (value or "").strip()
+    if text and (len(text) > 254 or not _EMAIL.match(text)):
+        raise FieldProblem(field_name, f"{text[:80]!r} is not an e-mail address")
+    return text or None

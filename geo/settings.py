@@ -42,6 +42,21 @@ class Settings(BaseSettings):
         "'*' allows any site.",
     )
 
+    # Keeping the directory true (geo/review/).
+    verify_max_age_months: int = Field(
+        default=12, ge=1, le=120,
+        description="A listing not verified for longer than this many months says so, and enters the review queue.")
+    report_client_per_hour: int = Field(
+        default=10, ge=1, description="Problem reports one client may send per hour (a burst of as many).")
+    report_service_per_hour: int = Field(
+        default=20, ge=1, description="Problem reports one service may receive per hour.")
+    report_global_per_hour: int = Field(
+        default=600, ge=1, description="Problem reports all clients together may send per hour.")
+    report_client_header: str | None = Field(
+        default=None,
+        description="Behind a proxy: the header naming the client's address (e.g. x-forwarded-for; its first "
+        "address is used). Only a daily-salted hash of it is kept, for an hour's flood limits.")
+
     @field_validator("embed_allowed_origins")
     @classmethod
     def _origins(cls, value: str) -> str:

@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+import service.api.review as review_api
+import service.pages_problem as problem_pages
 from geo.db import make_pool
 from geo.settings import Settings
 from service import errors, health, logs, map_pages, pages, pages_find, progress_page, report_page, tiles
@@ -69,5 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s
+    for module in (review_api, problem_pages):  # reports, verification, the review queue, freshness
+        app.include_router(module.router)
     logs.configure(logging.INFO)
     return app

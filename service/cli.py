@@ -14,6 +14,7 @@ from geo.db import connect
 from geo.errors import AtlasError, ValidationFailed
 from geo.settings import Settings
 from service.cli_deserts import app as deserts_app
+from service.cli_review import app as review_app
 
 app = typer.Typer(help="Upstream Atlas: map family services, find service deserts.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: the project's own local cluster or ATLAS_DATABASE_URL.")
@@ -25,6 +26,7 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(sample_app, name="sample")
 app.add_typer(deserts_app, name="deserts")
 app.add_typer(keys_app, name="keys")
+app.add_typer(review_app, name="review")
 
 console = Console(stderr=True, soft_wrap=True)  # one-line results stay on one line
 

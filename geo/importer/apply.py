@@ -90,7 +90,7 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         org = record_id(source, "organization", r.organization_id)
         services.append((sid, r.source_id, r.fingerprint(), org, r.organization_id, r.organization, r.name,
                          r.description, r.url, r.email, r.capacity, r.confidential, r.status,
-                         r.minimum_age, r.maximum_age))
+                         r.minimum_age, r.maximum_age, r.assured_date, r.assurer_email))
         tz = None
         for p in r.places:
             if p.has_point:
@@ -122,7 +122,8 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
         locations[i] = (*locations[i][:-1], county)
     copy_rows(conn, "import_service", ["service_id", "source_id", "import_hash", "organization_id",
                                        "org_source_id", "org_name", "name", "description", "url", "email",
-                                       "capacity", "confidential", "status", "minimum_age", "maximum_age"],
+                                       "capacity", "confidential", "status", "minimum_age", "maximum_age",
+                                       "assured_date", "assurer_email"],
               services)
     copy_rows(conn, "import_location", ["location_id", "service_id", "source_id", "sal_id", "name",
                                         "latitude", "longitude", "precision", "geocode_source",

@@ -24,6 +24,8 @@ from geo.fields import (
     check_schedule_days,
     check_season,
     day_list,
+    parse_assured_date,
+    parse_assurer_email,
     parse_coordinate,
     parse_phone,
 )
@@ -288,6 +290,11 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
         record.description = row.get("description") or None
         record.url = row.get("url") or None
         record.email = row.get("email") or None
+        for name, parse in (("assured_date", parse_assured_date), ("assurer_email", parse_assurer_email)):
+            try:
+                setattr(record, name, parse(name, row.get(name)))
+            except FieldProblem as p:
+                record.reject(p.field_name, p.reason)
         record.status = row.get("status") or "active"
         if not sid:
             record.reject("id", "is required and empty")

@@ -64,6 +64,8 @@ class Record:
     minimum_age: float | None = None  # years
     maximum_age: float | None = None
     costs: list[str] = field(default_factory=list)  # cost options: free, sliding scale, insurance
+    assured_date: str | None = None  # HSDS: when the listing was last confirmed (YYYY-MM-DD), and by whom
+    assurer_email: str | None = None
     confidential: bool = False
     status: str = "active"
     categories: list[str] = field(default_factory=list)  # taxonomy codes
@@ -90,7 +92,8 @@ class Record:
             k: v for k, v in _plain(self).items()
             if k not in ("file", "line", "raw", "errors", "import_hash")
         }
-        for k in ("minimum_age", "maximum_age", "costs"):  # hashed only when given, as before they existed
+        for k in ("minimum_age", "maximum_age", "costs", "assured_date", "assurer_email"):  # hashed only when
+            # given, as before they existed
             if data[k] in (None, []):
                 del data[k]
         for h in data["hours"]:  # the plain weekly fields alone, as hashed before HSDS seasons and months

@@ -17,6 +17,8 @@ from geo.fields import (
     FieldProblem,
     check_coordinates,
     format_hours,
+    parse_assured_date,
+    parse_assurer_email,
     parse_bool,
     parse_capacity,
     parse_coordinate,
@@ -31,6 +33,10 @@ from geo.vocabulary import Vocabulary
 TEMPLATE = ["id", "name", "organization", "address", "city", "state", "zip", "phone", "website",
             "categories", "stages", "languages", "capacity", "hours", "latitude", "longitude",
             "confidential", "description"]
+# Optional columns: when the listing was last confirmed and by whom (HSDS assured_date, assurer_email,
+# which are accepted as their names too).
+OPTIONAL = ["verified", "verified_by"]
+OPTIONAL_ALIASES = {"assured_date": "verified", "assurer_email": "verified_by"}
 REQUIRED = ["id", "name", "state"]
 REJECT_COLUMN = "reject_reason"
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
@@ -119,7 +125,7 @@ def read_sheet(path: Path) -> Sheet:
 def check_headers(sheet: Sheet, mapping: dict[str, str]) -> None:
     """Refuse a sheet whose required columns are missing, naming them and the --map way out."""
     names = {mapping.get(h.strip(), h.strip()).strip().lower() for h in sheet.headers}
-    unknown_targets = sorted(set(mapping.values()) - set(TEMPLATE))
+    unknown_targets = sorted(set(mapping.values()) - set(TEMPLATE) - set(OPTIONAL) - set(OPTIONAL_ALIASES))
     problems = [RowError(sheet.path.name, 1, t, f"--map target {t!r} is not a template column")
                 for t in unknown_targets]
     problems += [
@@ -228,6 +234,12 @@ def record_from_row(file: str, line: int, row: dict[str, str], vocab: Vocabulary
     languages, p9 = _languages(get("languages", ""))
     problems += p9
     record.languages = list(languages)
+    for column, parse, attribute in (("verified", parse_assured_date, "assured_date"),
+                                     ("verified_by", parse_assurer_email, "assurer_email")):
+        try:
+            setattr(record, attribute, parse(column, _optional(get, column)))
+        except FieldProblem as p:
+            problems.append((p.field_name, p.reason))
 
     state = None
     if get("state"):
@@ -252,9 +264,16 @@ def record_from_row(file: str, line: int, row: dict[str, str], vocab: Vocabulary
     return record
 
 
+def _optional(get: Callable[[str, str], str], column: str) -> str:
+    """An optional column's cell, by its name or its HSDS name."""
+    return get(column, "") or next((get(a, "") for a, c in OPTIONAL_ALIASES.items() if c == column and get(a, "")), "")
+
+
 def _row_hash(get: Callable[[str, str], str]) -> str:
-    """What the source said in this row (template columns only, so moving rows changes nothing)."""
-    return hashlib.blake2b("\x1f".join([get(c, "") for c in TEMPLATE]).encode(), digest_size=16).hexdigest()
+    """What the source said in this row (template columns, and optional ones only when given, so
+    neither moving rows nor adding an empty optional column changes anything)."""
+    cells = [get(c, "") for c in TEMPLATE] + [f"{c}={v}" for c in OPTIONAL if (v := _optional(get, c))]
+    return hashlib.blake2b("\x1f".join(cells).encode(), digest_size=16).hexdigest()
 
 
 def records_from_sheet(sheet: Sheet, mapping: dict[str, str], vocab: Vocabulary,

@@ -5,7 +5,7 @@ SELECT jsonb_build_object('id', s.id, 'organization_id', s.organization_id, 'nam
     'alternate_name', s.alternate_name, 'description', s.description, 'url', s.url,
     'email', s.email, 'status', s.status, 'minimum_age', s.minimum_age,
     'maximum_age', s.maximum_age, 'capacity', s.capacity, 'confidential', s.confidential,
-    'retired_at', s.retired_at,
+    'retired_at', s.retired_at, 'assured_date', s.assured_date, 'assurer_email', s.assurer_email,
     'categories', coalesce((SELECT jsonb_agg(t.code ORDER BY t.code) FROM attribute a
         JOIN taxonomy_term t ON t.id = a.taxonomy_term_id
         WHERE a.link_entity = 'service' AND a.link_id = s.id AND t.taxonomy = %(taxonomy)s), '[]'),

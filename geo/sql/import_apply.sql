@@ -15,17 +15,23 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, import_run_id = EXCLUDED.im
 WHERE o.name IS DISTINCT FROM EXCLUDED.name;
 
 -- step: services
+-- A verification (assured_date, assurer_email) is kept unless the source says of a later one: the
+-- most recent confirmation wins, whether an editor's (POST /api/services/{id}/verify) or the source's.
 INSERT INTO service AS s (id, organization_id, name, description, url, email, capacity, confidential,
                           status, minimum_age, maximum_age, import_hash, source, source_id, import_run_id,
-                          is_sample)
+                          is_sample, assured_date, assurer_email)
 SELECT service_id, organization_id, name, description, url, email, capacity, confidential, status,
-       minimum_age, maximum_age, import_hash, %(source)s, source_id, %(run_id)s, %(is_sample)s
+       minimum_age, maximum_age, import_hash, %(source)s, source_id, %(run_id)s, %(is_sample)s,
+       assured_date, assurer_email
 FROM import_service
 ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name,
     description = EXCLUDED.description, url = EXCLUDED.url, email = EXCLUDED.email,
     capacity = EXCLUDED.capacity, confidential = EXCLUDED.confidential, status = EXCLUDED.status,
     minimum_age = EXCLUDED.minimum_age, maximum_age = EXCLUDED.maximum_age,
     import_hash = EXCLUDED.import_hash, import_run_id = EXCLUDED.import_run_id,
+    assured_date = greatest(s.assured_date, EXCLUDED.assured_date),
+    assurer_email = CASE WHEN EXCLUDED.assured_date >= coalesce(s.assured_date, EXCLUDED.assured_date)
+                         THEN EXCLUDED.assurer_email ELSE s.assurer_email END,
     updated_at = now(), retired_at = NULL;
 
 -- step: clear the details of changed services (they are written again below)

@@ -5,7 +5,8 @@ CREATE TEMP TABLE import_service (
     service_id text PRIMARY KEY, source_id text NOT NULL, import_hash text NOT NULL,
     organization_id text NOT NULL, org_source_id text NOT NULL, org_name text NOT NULL,
     name text NOT NULL, description text, url text, email text, capacity integer,
-    confidential boolean NOT NULL, status text NOT NULL, minimum_age numeric, maximum_age numeric
+    confidential boolean NOT NULL, status text NOT NULL, minimum_age numeric, maximum_age numeric,
+    assured_date date, assurer_email text
 ) ON COMMIT DROP;
 CREATE TEMP TABLE import_location (
     location_id text, service_id text, source_id text, sal_id text, name text,

@@ -17,7 +17,8 @@ LANGUAGE sql STABLE AS $fn$
                'properties', json_build_object(
                    'id', p.service_id, 'name', p.name, 'organization', p.organization,
                    'categories', p.category_codes, 'stages', p.stage_codes, 'phone', p.phone,
-                   'city', p.city, 'county_fips', p.county_fips, 'is_sample', p.is_sample),
+                   'city', p.city, 'county_fips', p.county_fips, 'is_sample', p.is_sample,
+                   'assured_date', p.assured_date),
                'geometry', ST_AsGeoJSON(p.geom, 5)::json)::text
     FROM (
         SELECT sp.service_id, sp.location_id, sp.doc ->> 'name' AS name,
@@ -26,7 +27,7 @@ LANGUAGE sql STABLE AS $fn$
                sp.categories AS category_codes, sp.stages AS stage_codes,
                sp.doc -> 'phones' -> 0 ->> 'number' AS phone,
                sp.doc -> 'location' -> 'address' ->> 'city' AS city,
-               sp.geog::geometry AS geom
+               sp.geog::geometry AS geom, sp.doc ->> 'assured_date' AS assured_date
         FROM service_point sp
         WHERE NOT sp.confidential
           AND (service_ids IS NULL OR sp.service_id = ANY(service_ids))

@@ -40,7 +40,7 @@ BEGIN
                (s.confidential OR l.confidential) AS confidential,
                CASE WHEN s.confidential OR l.confidential THEN ST_PointOnSurface(cc.geom) ELSE l.geom END AS point,
                s.name, s.description, s.url, s.email, s.fees_description, s.eligibility_description,
-               s.minimum_age, s.maximum_age, s.application_process, s.is_sample,
+               s.minimum_age, s.maximum_age, s.application_process, s.is_sample, s.assured_date,
                o.name AS organization_name, l.geom, a.address, a.postal_code, cc.fips, cc.name AS county_name,
                cc.court_kind, cc.court_code, cc.court_name,
                cat.codes AS category_codes, cat.terms, st.codes AS stage_codes, lang.codes AS language_codes,
@@ -190,7 +190,9 @@ BEGIN
                                'latitude', round(ST_Y(r.geom)::numeric, 6),
                                'longitude', round(ST_X(r.geom)::numeric, 6),
                                'address', r.address) END,
-               'is_sample', r.is_sample
+               'is_sample', r.is_sample,
+               -- When the listing was last confirmed (HSDS assured_date), not when its row last changed.
+               'assured_date', r.assured_date
            )
     FROM rows r
     WHERE r.point IS NOT NULL
