@@ -11,9 +11,9 @@ from psycopg.types.json import Jsonb
 
 from geo import cluster
 from geo.db import connect
-from geo.overlay import assign_counties
+from geo.importer.apply import write_records
 from geo.regions import load_census_regions, reload_crosswalks
-from geo.sample import SOURCE, _write, generate
+from geo.sample import GENERATOR_VERSION, SOURCE, generate, sample_record
 from geo.settings import Settings
 from geo.setup import prepare_database
 from geo.taxonomy import load_taxonomy
@@ -51,7 +51,7 @@ def load(count: int) -> Settings:
     settings = bench_settings()
     if Settings().database_url is None:
         cluster.start(Settings())
-    tag = f"bench-maps:{count}:{EMBED_SERVICES}"
+    tag = f"bench-maps:{GENERATOR_VERSION}:{count}:{EMBED_SERVICES}"
     if current_tag(settings) == tag:
         return settings
     cluster.drop_database(settings.url())  # deleting 100,000 services row by row is slower
@@ -80,9 +80,8 @@ def load(count: int) -> Settings:
                 outside.append(it)
             if len(inside) == EMBED_SERVICES and len(outside) == count - EMBED_SERVICES:
                 break
-        items = [{**it, "index": i} for i, it in enumerate(inside + outside)]
-        _write(conn, items, run["id"])
-        assign_counties(conn, SOURCE)
+        records = [sample_record({**it, "index": i}) for i, it in enumerate(inside + outside)]
+        write_records(conn, SOURCE, run["id"], records, is_sample=True)  # counties, then copies at COMMIT
         conn.execute("UPDATE import_run SET status = 'done', finished_at = now() WHERE id = %s", [run["id"]])
     with connect(settings, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
