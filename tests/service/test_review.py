@@ -168,3 +168,61 @@ def test_review_counts_and_freshness_per_county_and_circuit(client, review_setup
     counts = client.get("/api/review", headers=auth(keys["mo16"])).json()["counts"]
     assert counts["reports"] >= 1 and counts["stale"] >= 1 and set(counts) == {"reports", "stale", "flagged"}
     assert client.get("/api/review", params={"region": "circuit:MO-16"}).status_code == 401
+
+
+def test_listings_an_import_retired_are_flagged_for_their_region_and_reviewed(client, review_setup, tmp_path):  # noqa: F811
+    from geo.importer import ImportOptions, import_path
+
+    keys, conn = review_setup["keys"], review_setup["conn"]
+    header = "id,name,organization,address,city,state,zip,categories,latitude,longitude"
+    rows = [f"kc-{n},KC Pantry {n},KC Org,100 Main St,Kansas City,MO,64106,food,39.0997,-94.5786" for n in (1, 2, 3)]
+    path = tmp_path / "kc.csv"
+    try:
+        path.write_text("\n".join([header, *rows]) + "\n")
+        assert import_path(conn, path, ImportOptions(source="review-flags")).inserted == 3
+        path.write_text("\n".join([header, rows[0]]) + "\n")
+        assert import_path(conn, path, ImportOptions(source="review-flags", retire_missing=True)).retired == 2
+        ids = {r["source_id"]: r["id"] for r in conn.execute(
+            "SELECT source_id, id FROM service WHERE source = 'review-flags'")}
+        flagged = {i["id"]: i for i in _queue(client, keys["mo16"], "flagged")["items"]}
+        assert {ids["kc-2"], ids["kc-3"]} <= set(flagged) and ids["kc-1"] not in flagged
+        assert flagged[ids["kc-2"]]["source"] == "review-flags"
+        assert not {ids["kc-2"], ids["kc-3"]} & {i["id"] for i in _queue(client, keys["mo22"], "flagged")["items"]}
+        r = client.post(f"/api/review/flagged/{ids['kc-2']}/resolve", headers=auth(keys["mo22"]), json={})
+        assert r.status_code == 403
+        r = client.post(f"/api/review/flagged/{ids['kc-2']}/resolve", headers=auth(keys["mo16"]),
+                        json={"note": "closed for good"})
+        assert r.status_code == 200 and r.json()["retired_at"] is not None
+        r = client.post(f"/api/review/flagged/{ids['kc-3']}/dismiss", headers=auth(keys["mo16"]), json={})
+        assert r.status_code == 200 and r.json()["retired_at"] is None
+        assert not {ids["kc-2"], ids["kc-3"]} & set(i["id"] for i in _queue(client, keys["mo16"], "flagged")["items"])
+        actions = [(a["entity_id"], a["action"]) for a in conn.execute(
+            "SELECT entity_id, action FROM audit_log WHERE entity = 'service' AND entity_id = ANY(%s) ORDER BY id",
+            [[ids["kc-2"], ids["kc-3"]]])]
+        assert actions == [(ids["kc-2"], "resolve"), (ids["kc-3"], "dismiss")]
+        assert client.post(f"/api/review/flagged/{ids['kc-1']}/resolve", headers=auth(keys["mo16"]),
+                           json={}).status_code == 400  # not retired by an import
+    finally:
+        ids_all = [r["id"] for r in conn.execute("SELECT id FROM service WHERE source = 'review-flags'")]
+        conn.execute("DELETE FROM audit_log WHERE entity = 'service' AND entity_id = ANY(%s)", [ids_all])
+        for table, column in (("attribute", "link_id"), ("phone", "service_id"), ("schedule", "service_id"),
+                              ("language", "service_id"), ("service_stage", "service_id"),
+                              ("cost_option", "service_id"), ("service_at_location", "service_id")):
+            conn.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [ids_all])  # noqa: S608 - fixed names
+        conn.execute("DELETE FROM service WHERE source = 'review-flags'")
+        conn.execute("DELETE FROM address WHERE location_id IN (SELECT id FROM location WHERE source = 'review-flags')")
+        conn.execute("DELETE FROM location WHERE source = 'review-flags'")
+        conn.execute("DELETE FROM organization WHERE source = 'review-flags'")
+        conn.execute("DELETE FROM import_run WHERE source = 'review-flags'")
+
+
+def test_problem_page_in_spanish_shows_the_text_sent_as_text(client, review_setup):  # noqa: F811
+    svc = review_setup["services"]["mo22"]
+    page = client.get(f"/problem/{svc}", params={"lang": "es"})
+    assert page.status_code == 200 and "Informar un problema" in page.text and 'lang="es"' in page.text
+    r = client.post(f"/problem/{svc}?lang=es", data={"kind": "wrong_hours", "text": HTML_TEXT})
+    assert r.status_code == 201 and "Gracias" in r.text and "El horario es incorrecto" in r.text
+    assert "<script>alert" not in r.text and "<b>wrong</b>" not in r.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;wrong&lt;/b&gt;" in r.text
+    assert client.post(f"/problem/{svc}?lang=es", data={"text": "no kind"}).status_code == 422
+    assert client.get("/problem/no-such-service").status_code == 404
