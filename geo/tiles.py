@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from geo.copies import copies_for_reading
 from geo.db import Connection, query
+from geo.deserts.draw import tile_cells
 from geo.deserts.results import desert_results_exist
 from geo.errors import BadRequest, NotFound
 
@@ -116,6 +117,7 @@ def render_tile(
         if z < spec.minzoom or not desert_results_exist(conn):
             return b""
         params |= {"category": category, "stage": stage}
+        params |= tile_cells(conn, z, x, y, category=category, stage=stage, limit=feature_limit)
         sql = query("tile_deserts")
     else:
         if z < spec.minzoom:

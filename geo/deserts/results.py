@@ -8,15 +8,17 @@ desert_withheld, migration 0013): no cell, tile or rollup of it is served until 
 
 from __future__ import annotations
 
+import orjson
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from geo.db import Connection, query
+from geo.deserts.draw import feature_collection
 from geo.deserts.runs import data_version, region_counties, stage_codes
 from geo.errors import BadRequest, NotFound
 from geo.scope import RegionRef, map_choices
 
-DESERT_TABLES = ("desert_run", "desert_cell", "desert_rollup", "desert_withheld")
+DESERT_TABLES = ("desert_run", "desert_measure", "desert_surface_block", "desert_rollup", "desert_withheld")
 NO_RESULTS_NOTE = "no desert results computed yet — run atlas deserts compute"
 EMPTY: dict = {"type": "FeatureCollection", "features": []}
 MEASURES = ("distance_m", "covered", "access_2sfca", "access_e2sfca", "population", "urban", "threshold_m")
@@ -86,8 +88,9 @@ def _fitting_run(conn: Connection, region: RegionRef, runs: list[dict], params: 
     sizes = []
     for run in runs:
         count = conn.execute(
-            """SELECT count(*) AS n FROM desert_cell WHERE run_id = %(run_id)s AND category = %(category)s
-               AND stage IS NOT DISTINCT FROM %(stage)s AND county_fips = ANY(%(counties)s)""",
+            """SELECT coalesce(sum(cardinality(m.distance_m)), 0) AS n FROM desert_measure m
+               WHERE m.run_id = %(run_id)s AND m.category = %(category)s
+                 AND m.stage IS NOT DISTINCT FROM %(stage)s AND m.county_fips = ANY(%(counties)s)""",
             {**params, "run_id": run["id"]},
         ).fetchone()
         n = count["n"] if count else 0
@@ -107,10 +110,9 @@ def desert_cells_geojson(
     cells there, so a state-wide map gets a coarser run when one was computed."""
     statement, params = _cells_statement(conn, region, category, measure=measure, stage=stage,
                                          resolution=resolution, max_cells=max_cells)
-    row = conn.execute(sql.SQL("SELECT collection::text AS collection FROM ({}) q").format(statement),
-                       params).fetchone()
+    row = conn.execute(statement, params).fetchone()
     assert row is not None
-    return row["collection"]
+    return feature_collection(row["run"], measure, row["h3"], row["properties"])
 
 
 def desert_cells(
@@ -118,11 +120,8 @@ def desert_cells(
     stage: str | None = None, resolution: int | None = None, max_cells: int = 60_000,
 ) -> dict:
     """As desert_cells_geojson, parsed, for callers that add to the features (the map layers)."""
-    statement, params = _cells_statement(conn, region, category, measure=measure, stage=stage,
-                                         resolution=resolution, max_cells=max_cells)
-    row = conn.execute(statement, params).fetchone()
-    assert row is not None
-    return row["collection"]
+    return orjson.loads(desert_cells_geojson(conn, region, category, measure=measure, stage=stage,
+                                             resolution=resolution, max_cells=max_cells))
 
 
 def _run_summary(run: dict, current_version: str) -> dict:

@@ -20,6 +20,7 @@ from geo.db import Connection, copy_rows, query
 from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
 from geo.deserts.population import apply_population_areas, population_areas_near
+from geo.deserts.store import Blocks, drop_unused_surfaces, store_measures, store_surface
 from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
 from geo.errors import NotFound
 from geo.scope import RegionRef
@@ -207,23 +208,9 @@ def rank_rollups(rows: list[dict]) -> None:
             r["rank"] = rank
 
 
-CELL_COLUMNS = ["run_id", "h3", "category", "stage", "geom", "population", "urban", "distance_m",
-                "threshold_m", "covered", "access_2sfca", "access_e2sfca", "county_fips"]
 ROLLUP_COLUMNS = ["run_id", "region_kind", "region_code", "region_name", "category", "stage", "population",
                   "population_uncovered", "share_uncovered", "mean_distance_m", "mean_2sfca", "rank",
                   "services"]
-
-
-def _write_cells(conn: Connection, run_id: int, category: str, stage: str | None, h3s: list[str],
-                 geoms: list[str], surface: DemandSurface, urban: np.ndarray, m: CellMeasures) -> None:
-    """One category's cells with COPY; an infinite distance (no service in reach) is stored as NULL."""
-    fips = [c.fips for c in surface.counties]
-    county = [fips[k] for k in surface.county.tolist()]
-    distance = [d if d != float("inf") else None for d in m.distance_m.tolist()]
-    rows = zip([run_id] * len(h3s), h3s, [category] * len(h3s), [stage] * len(h3s), geoms,
-               surface.population.tolist(), urban.tolist(), distance, m.threshold_m.tolist(),
-               m.covered.tolist(), m.access_2sfca.tolist(), m.access_e2sfca.tolist(), county, strict=True)
-    copy_rows(conn, "desert_cell", CELL_COLUMNS, list(rows))
 
 
 def compute_run(
@@ -261,8 +248,11 @@ def compute_run(
     conn.execute("UPDATE desert_run SET parameters = parameters || %s WHERE id = %s",
                  [Jsonb({"cells_from_population_areas": finer}), run_id])
     urban = surface.urban(params.urban_density_per_km2)
-    h3s = surface.h3_strings()
-    geoms = shapely.to_wkb(shapely.set_srid(surface.polygons(), 4326), hex=True, include_srid=True).tolist()
+    fips = [c.fips for c in counties]
+    surface_id = store_surface(conn, surface.resolution, surface.cells, fips, surface.county, surface.lon,
+                               surface.lat, surface.population, urban)
+    conn.execute("UPDATE desert_run SET surface_id = %s WHERE id = %s", [surface_id, run_id])
+    blocks = Blocks.of(fips, surface.county)
     step(f"demand surface: {len(surface):,} cells")
     services = load_service_points(conn, counties, list(thresholds), params)
     _record_sites(conn, run_id, services)
@@ -284,7 +274,8 @@ def compute_run(
             for row in rollup_rows(groups, surface.population, m, points, chosen):
                 rollups.append({**row, "category": category, "stage": stage_choice})
             if stage_choice == stage:
-                _write_cells(conn, run_id, category, stage, h3s, geoms, surface, urban, m)
+                store_measures(conn, run_id, category, stage, blocks, limits.urban_m, limits.rural_m,
+                               m.distance_m, m.access_2sfca, m.access_e2sfca)
             step(f"{category} / {stage_choice or 'all stages'}")
     rank_rollups(rollups)
     copy_rows(conn, "desert_rollup", ROLLUP_COLUMNS,
@@ -331,6 +322,7 @@ def _finish_run(conn: Connection, run_id: int, cells: int) -> None:
              AND (new.parameters->'categories') @> (old.parameters->'categories')""",
         [run_id],
     )
+    drop_unused_surfaces(conn)
 
 
 def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step | None = None) -> list[int]:

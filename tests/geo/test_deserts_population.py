@@ -34,8 +34,10 @@ def test_loaded_tracts_replace_the_default_population_inside_them(conn, tmp_path
     assert load_population_areas(conn, path, geoid_field="GEOID", population_field="POP") == 2
     run_id = compute_run(conn, RegionRef("county", "29019"), categories=["food"], params=Parameters(resolution=7))
     cells = conn.execute(
-        """SELECT ST_X(ST_Centroid(geom)) AS lon, ST_Y(ST_Centroid(geom)) AS lat, population
-           FROM desert_cell WHERE run_id = %s""", [run_id]).fetchall()
+        """SELECT u.lon, u.lat, u.population  -- cell centres, as the surface stores them (migration 0017)
+           FROM desert_run r JOIN desert_surface_block b ON b.surface_id = r.surface_id
+           CROSS JOIN LATERAL unnest(b.lon, b.lat, b.population) AS u(lon, lat, population)
+           WHERE r.id = %s""", [run_id]).fetchall()
     lon = np.array([c["lon"] for c in cells])
     lat = np.array([c["lat"] for c in cells])
     pop = np.array([c["population"] for c in cells])

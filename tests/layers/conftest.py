@@ -1,6 +1,7 @@
-"""Desert results for map tests. The deserts engine owns desert_run/desert_cell/desert_rollup (migration
-0005); here they are filled as `atlas deserts compute` fills them, inside the test's transaction, which is
-rolled back."""
+"""Desert results for map tests. The deserts engine owns desert_run, its compact cells
+(desert_surface_block, desert_measure: migration 0017, written by geo.deserts.store) and
+desert_rollup; here they are filled as `atlas deserts compute` fills them, inside the test's
+transaction, which is rolled back."""
 
 from __future__ import annotations
 
@@ -8,16 +9,12 @@ import h3
 import pytest
 from psycopg.types.json import Jsonb
 
+from geo.deserts.store import store_cells
+
 # Columbia, Missouri (Boone County, 13th circuit) and its rural surroundings.
 CELLS = [(38.95, -92.33), (38.99, -92.40), (38.90, -92.25), (39.05, -92.50), (38.80, -92.20), (39.10, -92.20)]
 ROLLUPS = [("county", "29019", 0.10), ("county", "29051", 0.55), ("county", "29027", 0.80),
            ("county", "29089", 0.30), ("circuit", "MO-13", 0.12)]
-
-
-def cell_wkt(cell: str) -> str:
-    ring = [(lon, lat) for lat, lon in h3.cell_to_boundary(cell)]
-    ring.append(ring[0])
-    return "POLYGON((" + ", ".join(f"{x} {y}" for x, y in ring) + "))"
 
 
 def _finished_run(conn, *, category: str | None, categories: list[str], age: str, cells: int) -> int:  # type: ignore[no-untyped-def]
@@ -43,21 +40,16 @@ def desert_results(conn):  # type: ignore[no-untyped-def]
     conn.execute("TRUNCATE desert_run CASCADE")
     old = _finished_run(conn, category=None, categories=["food", "housing"], age="2 days", cells=len(CELLS))
     new = _finished_run(conn, category="food", categories=["food"], age="0 days", cells=len(CELLS))
-    for i, (lat, lon) in enumerate(CELLS):
-        cell = h3.latlng_to_cell(lat, lon, 7)
-        for run, distance in ((old, 99_999.0), (new, 1_000.0 + 5_000 * i)):
-            conn.execute(
-                """INSERT INTO desert_cell (run_id, h3, category, stage, geom, population, urban, distance_m,
-                       threshold_m, covered, access_2sfca, access_e2sfca, county_fips)
-                   SELECT %(run)s, %(h3)s, 'food', NULL, g, %(population)s, %(urban)s, %(distance)s,
-                          %(threshold)s, %(covered)s, %(a2)s, %(a2e)s,
-                          (SELECT r.code FROM region r WHERE r.kind = 'county'
-                           AND ST_Intersects(r.geom, ST_Centroid(g)) LIMIT 1)
-                   FROM ST_GeomFromText(%(wkt)s, 4326) g""",
-                {"run": run, "h3": cell, "wkt": cell_wkt(cell), "population": 100 * (i + 1), "urban": i == 0,
-                 "distance": distance, "threshold": 1609 if i == 0 else 16093,
-                 "covered": distance <= (1609 if i == 0 else 16093), "a2": 0.01 * (6 - i),
-                 "a2e": 0.012 * (6 - i)})
+    cells = [h3.latlng_to_cell(lat, lon, 7) for lat, lon in CELLS]
+    counties = [conn.execute("""SELECT code FROM region WHERE kind = 'county'
+                                AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))""",
+                             [lon, lat]).fetchone()["code"] for lat, lon in (h3.cell_to_latlng(c) for c in cells)]
+    for run, distances in ((old, [99_999.0] * len(CELLS)), (new, [1_000.0 + 5_000 * i for i in range(len(CELLS))])):
+        store_cells(conn, run, "food", None, h3_cells=cells, county_fips=counties,
+                    population=[100 * (i + 1) for i in range(len(CELLS))], urban=[i == 0 for i in range(len(CELLS))],
+                    distance_m=distances, urban_m=1609, rural_m=16093,
+                    access_2sfca=[0.01 * (6 - i) for i in range(len(CELLS))],
+                    access_e2sfca=[0.012 * (6 - i) for i in range(len(CELLS))])
     for rank, (kind, code, share) in enumerate(sorted(ROLLUPS, key=lambda r: -r[2]), start=1):
         conn.execute(
             """INSERT INTO desert_rollup (run_id, region_kind, region_code, category, stage, population,
@@ -66,13 +58,12 @@ def desert_results(conn):  # type: ignore[no-untyped-def]
                SELECT %s, %s, %s, 'food', NULL, 10000, %s, %s, %s, 0.002, %s, 3, name
                FROM region WHERE kind = %s AND code = %s""",
             [new, kind, code, 10000 * share, share, 20000 * share, rank, kind, code])
-    missing = conn.execute("SELECT count(*) AS n FROM desert_cell WHERE county_fips IS NULL").fetchone()["n"]
-    assert missing == 0, "every test cell lies in a Missouri county"
+    assert all(c.startswith("29") for c in counties), "every test cell lies in a Missouri county"
     return {"old": old, "new": new}
 
 
 @pytest.fixture
 def no_desert_results(conn):  # type: ignore[no-untyped-def]
     """As before `atlas deserts compute` ever ran: the tables are absent (dropped, then rolled back)."""
-    conn.execute("DROP TABLE IF EXISTS desert_rollup, desert_cell, desert_run CASCADE")
+    conn.execute("DROP TABLE IF EXISTS desert_rollup, desert_measure, desert_run CASCADE")
     return conn

@@ -73,5 +73,5 @@ def test_desert_tiles_carry_the_latest_cells_and_are_empty_without_results(conn,
     assert {"h3", "covered", "population", "access_2sfca"} <= set(props[0])
     assert layer["features"][0]["geometry"]["type"] == "Polygon"
     assert render_tile(conn, "deserts", 8, x, y, category="legal-aid") == b""
-    conn.execute("DROP TABLE desert_rollup, desert_cell, desert_run CASCADE")
+    conn.execute("DROP TABLE desert_rollup, desert_measure, desert_run CASCADE")
     assert render_tile(conn, "deserts", 8, x, y, category="food") == b""

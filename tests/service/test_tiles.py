@@ -133,7 +133,7 @@ def test_bad_tile_addresses_and_layers_are_refused(client):
 def test_desert_tiles_draw_one_resolution_the_newest_runs(conn):
     import h3
 
-    from tests.layers.conftest import cell_wkt
+    from geo.deserts.store import store_cells
 
     conn.execute("TRUNCATE desert_run CASCADE")  # only this test's runs, until rollback
     lat, lon = 38.9517, -92.3341  # Columbia, MO
@@ -144,13 +144,11 @@ def test_desert_tiles_draw_one_resolution_the_newest_runs(conn):
                VALUES ('state', '29', 'food', NULL, %s, jsonb_build_object('categories', '["food"]'::jsonb),
                        'test', now() - %s::interval, now() - %s::interval, 'done', 7) RETURNING id""",
             [resolution, age, age]).fetchone()["id"]
-        center = h3.latlng_to_cell(lat, lon, resolution)
-        for cell in h3.grid_disk(center, 1):
-            conn.execute(
-                """INSERT INTO desert_cell (run_id, h3, category, stage, geom, population, urban, distance_m,
-                       threshold_m, covered, access_2sfca, access_e2sfca)
-                   VALUES (%s, %s, 'food', NULL, ST_GeomFromText(%s, 4326), 100, false, 5000, 16093, true,
-                           0.01, 0.01)""", [run, cell, cell_wkt(cell)])
+        cells = h3.grid_disk(h3.latlng_to_cell(lat, lon, resolution), 1)
+        store_cells(conn, run, "food", None, h3_cells=cells, county_fips=["29019"] * len(cells),
+                    population=[100] * len(cells), urban=[False] * len(cells), distance_m=[5000] * len(cells),
+                    urban_m=1609, rural_m=16093, access_2sfca=[0.01] * len(cells),
+                    access_e2sfca=[0.01] * len(cells))
     x, y = tile_of(lon, lat, 9)
     features = decode(render_tile(conn, "deserts", 9, x, y, category="food"))["deserts"]["features"]
     assert {h3.get_resolution(f["properties"]["h3"]) for f in features} == {7}

@@ -1,0 +1,58 @@
+-- The desert cells one tile may draw: for each H3 cell, the latest finished run's values (a NULL
+-- stage asks for the all-stages run), at the resolution of the newest such run only (runs at other
+-- resolutions would draw overlapping hexagons of two sizes). A run's cells of a category it
+-- measured from the exact point of a site that is now confidential (view desert_withheld,
+-- migration 0013) are never read. Distances are metres on the ellipsoid.
+-- Cells are found through their surface blocks' boxes and then their centres (within the tile's
+-- envelope and its 1/64 buffer, widened by more than a cell's size at that resolution: about
+-- 2.5 average edge lengths, scaled east-west by `lat_factor`); the caller draws each hexagon from
+-- its H3 index, keeps those whose box overlaps the tile's box (the envelope is returned for it) and
+-- the first `limit` of them by H3 index (geo/deserts/draw.py: tile_cells).
+WITH newest AS (
+    SELECT r.resolution FROM desert_run r
+    WHERE r.finished_at IS NOT NULL
+      AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
+      AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(r.stage, '') IN ('', 'all')
+                ELSE r.stage = %(stage)s END)
+      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = r.id
+                                                        AND w.category = coalesce(%(category)s, w.category))
+    ORDER BY r.finished_at DESC, r.id DESC
+    LIMIT 1
+),
+env AS (
+    SELECT e4326, ST_XMin(e4326) AS xmin, ST_YMin(e4326) AS ymin, ST_XMax(e4326) AS xmax, ST_YMax(e4326) AS ymax,
+           2.5 * 1281256.0 / power(7, (SELECT resolution FROM newest) / 2.0) / 111320.0 AS margin_deg
+    FROM (SELECT ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326) AS e4326) t
+),
+cells AS (
+    SELECT DISTINCT ON (u.h3)
+           u.h3, m.category, m.stage, u.population, u.urban, u.distance <= t.threshold_m AS covered,
+           nullif(u.distance, 'Infinity') AS distance_m, t.threshold_m, u.access_2sfca, u.access_e2sfca
+    FROM env
+    JOIN desert_surface_block b ON b.bbox && env.e4326
+    JOIN desert_run r ON r.surface_id = b.surface_id
+    JOIN desert_measure m ON m.run_id = r.id AND m.county_fips = b.county_fips
+    CROSS JOIN LATERAL unnest(b.h3, b.lon, b.lat, b.population, b.urban, m.distance_m, m.access_2sfca,
+                              m.access_e2sfca)
+        AS u(h3, lon, lat, population, urban, distance, access_2sfca, access_e2sfca)
+    CROSS JOIN LATERAL (SELECT CASE WHEN u.urban THEN m.urban_threshold_m ELSE m.rural_threshold_m END
+                               AS threshold_m) t
+    WHERE r.finished_at IS NOT NULL AND r.resolution = (SELECT resolution FROM newest)
+      AND (%(category)s::text IS NULL OR m.category = %(category)s)
+      AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(m.stage, '') IN ('', 'all')
+                ELSE m.stage = %(stage)s END)
+      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = m.run_id AND w.category = m.category)
+      AND u.lat BETWEEN env.ymin - env.margin_deg AND env.ymax + env.margin_deg
+      AND u.lon BETWEEN env.xmin - env.margin_deg * %(lat_factor)s AND env.xmax + env.margin_deg * %(lat_factor)s
+    ORDER BY u.h3, r.finished_at DESC, r.id DESC
+    LIMIT %(limit)s
+)
+SELECT env.xmin, env.ymin, env.xmax, env.ymax,
+       array_agg(c.h3 ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS h3, array_agg(c.category ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS category,
+       array_agg(c.stage ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS stage, array_agg(c.population ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS population,
+       array_agg(c.urban ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS urban, array_agg(c.covered ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS covered,
+       array_agg(c.distance_m ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS distance_m, array_agg(c.threshold_m ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS threshold_m,
+       array_agg(c.access_2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS access_2sfca,
+       array_agg(c.access_e2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS access_e2sfca
+FROM env LEFT JOIN cells c ON true
+GROUP BY env.xmin, env.ymin, env.xmax, env.ymax
