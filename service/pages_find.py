@@ -22,6 +22,7 @@ from geo.search import MAX_PER_PAGE, make_filter, nearby_services_json
 from service.deps import Conn
 
 router = APIRouter(tags=["pages"])
+import service.pages_problem as problem_pages
 
 PER_PAGE = 20
 RADII_KM = (10, 25, 40, 80, 160)
@@ -71,8 +72,8 @@ DAYS = {"en": dict(zip(["MO", "TU", "WE", "TH", "FR", "SA", "SU"],
 
 @cache
 def _templates() -> Environment:
-    return Environment(loader=PackageLoader("service", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
+    return problem_pages.install(Environment(loader=PackageLoader("service", "templates"),
+                                             autoescape=select_autoescape(default=True, default_for_string=True)))
 
 
 def _options(conn: Conn, lang: str) -> dict[str, list[dict[str, str]]]:
