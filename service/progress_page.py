@@ -31,7 +31,9 @@ def _map(conn: Conn, fips: str, *, compact: bool) -> tuple[folium.Map, dict]:
     sample = conn.execute(
         "SELECT bool_or(w.is_sample) AS any FROM workshop w JOIN region r ON r.kind = w.region_kind "
         "AND r.code = w.region_code WHERE r.state_fips = %s", [fips]).fetchone()
-    note = facts["headline"] + (f". {SAMPLE_NOTE}" if sample and sample["any"] else "")
+    sample_note = SAMPLE_NOTE if sample and sample["any"] else ""
+    # The full page says the headline in its <h1>; an embed says it in the legend.
+    note = f"{facts['headline']}. {sample_note}".strip() if compact else sample_note
     m = build_map([(LAYERS["workshops"], f"/api/layers/workshops.geojson?state={abbr}")],
                   bounds=region_bounds(conn, "state", fips), title=f"Upstream workshops — {abbr}",
                   note=note, basemap=False, compact=compact)
@@ -43,7 +45,8 @@ def _page(m: folium.Map, title: str) -> HTMLResponse:
     """The map page with a language, a title, and the map as the page's main landmark."""
     page = render(m).replace("<html>", '<html lang="en">', 1).replace(
         "<head>", f"<head><title>{html.escape(title)}</title>", 1).replace(
-        '<div class="folium-map"', '<div role="main" aria-label="Map of workshops" class="folium-map"', 1)
+        '<div class="folium-map"', '<div role="main" aria-label="Map of workshops" class="folium-map"', 1).replace(
+        "<body>", '<body class="progress-page">', 1)
     return HTMLResponse(page)
 
 
