@@ -163,7 +163,7 @@ LAYERS: dict[str, Layer] = {
             fetch_text=_services_text,
             style={"color": "#b45309", "radius": 6},
             popup=(("name", "Service"), ("organization", "Organization"), ("categories", "Categories"),
-                   ("phone", "Phone"), ("city", "City")),
+                   ("phone", "Phone"), ("city", "City"), ("assured_date", "Verified on")),
             cluster=True,
             legend="Services (confidential sites are never shown)",
         ),
