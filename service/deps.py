@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from geo.db import Connection
+from geo.near import OnlineGeocoder, Origin, place_near
+from geo.regions import covered_states
 from geo.settings import Settings
 
 
@@ -24,3 +27,22 @@ def get_settings(request: Request) -> Settings:
 
 Conn = Annotated[Connection, Depends(get_conn)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Placer:
+    """How nearby search (API and /find) turns `near` into an Origin: the states the atlas covers
+    and the online street geocoder, if one is configured (made once, in the app factory)."""
+
+    covered: list[str]
+    online: OnlineGeocoder | None
+
+    def place(self, near: str) -> Origin:
+        return place_near(near, covered=self.covered, online=self.online)
+
+
+def get_placer(request: Request, conn: Conn) -> Placer:
+    return Placer(covered_states(conn), getattr(request.app.state, "street_geocoder", None))
+
+
+NearPlacer = Annotated[Placer, Depends(get_placer)]

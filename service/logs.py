@@ -50,6 +50,9 @@ def configure(level: int = logging.INFO) -> None:
             handler.atlas_json = True  # type: ignore[attr-defined]
             logger.addHandler(handler)
         logger.propagate = False
+    # The online geocoder's HTTP clients log request URLs, which would hold a family's address.
+    for name in ("httpx", "httpcore", "geopy", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _route_template(scope: Scope) -> str:

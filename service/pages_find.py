@@ -1,73 +1,49 @@
-"""/find: a public, phone-first page where a family or caseworker finds nearby services.
+"""/find: a public, phone-first page where a family or caseworker finds nearby services, and
+/find/list: a list of chosen services to print or send.
 
-The search is a POST, so the place typed never lands in the address bar, browser history, a
-Referer header or any log; the page sets no cookies. Results are rendered by Jinja2 with
+No trace: the search is a POST, so the place typed never lands in the address bar, browser
+history, a Referer header or any log; the page sets no cookies. With JavaScript, static/find.js
+posts the form with fetch and swaps the results into the page (history entries hold only a page
+number), so Back after "Next page" shows the earlier results without a resubmission prompt. A
+shared list is a GET link that holds service ids only. Results are rendered by Jinja2 with
 autoescape, and the map gets its points as escaped JSON drawn by static/find.js with textContent.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from functools import cache
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
+import segno
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+import service.pages_problem as problem_pages
 from geo.errors import BadRequest
-from geo.near import geocode_near
-from geo.search import MAX_PER_PAGE, make_filter, nearby_services_json
-from service.deps import Conn
+from geo.near import NearProblem, Origin
+from geo.search import MAX_PER_PAGE, make_filter, nearby_services_json, services_at_locations
+from service.deps import Conn, NearPlacer
+from service.find_words import (
+    LABELS,
+    MONTHS,
+    PROBLEMS,
+    hours_lines,
+    language_name,
+    problem_text,
+    results_heading,
+)
 
 router = APIRouter(tags=["pages"])
-import service.pages_problem as problem_pages
 
 PER_PAGE = 20
 RADII_KM = (10, 25, 40, 80, 160)
 DEFAULT_RADIUS_KM = 40
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Find services near you", "skip": "Skip to results", "language": "Language",
-        "near": "ZIP code, town or address", "near_help": "For example 65201 or Columbia, MO.",
-        "filters": "Filters", "category": "Kind of help", "stage": "Stage", "spoken": "Language spoken",
-        "cost": "Cost", "age": "Age of the person", "open_now": "Open now", "radius": "Distance",
-        "any": "Any", "free": "Free", "sliding scale": "Sliding scale", "insurance": "Insurance",
-        "search": "Search", "results": "{n} services found", "no_results": "No services found. "
-        "Try a larger distance or fewer filters.", "print": "Print these results", "map": "Map of results",
-        "phone": "Phone", "how": "How to get help", "hours": "Hours", "languages": "Languages",
-        "eligibility": "Who can use it", "ages": "Ages {lo} to {hi}", "address": "Address",
-        "withheld": "Address kept confidential for safety. Call to get help.", "county": "County",
-        "court": "Court region", "open": "Open now", "closed": "Closed now", "away": "away",
-        "previous": "Previous page", "next": "Next page", "page": "Page {n} of {total}",
-        "privacy": "Your search is not stored or logged, and this page sets no cookies.",
-        "sample": "Services shown are SAMPLE DATA generated for demonstration, not real services.",
-        "km": "km", "mi": "mi", "within": "Distance",
-    },
-    "es": {
-        "title": "Encuentre servicios cerca de usted", "skip": "Ir a los resultados", "language": "Idioma",
-        "near": "Código postal, ciudad o dirección", "near_help": "Por ejemplo 65201 o Columbia, MO.",
-        "filters": "Filtros", "category": "Tipo de ayuda", "stage": "Etapa", "spoken": "Idioma hablado",
-        "cost": "Costo", "age": "Edad de la persona", "open_now": "Abierto ahora", "radius": "Distancia",
-        "any": "Cualquiera", "free": "Gratis", "sliding scale": "Escala móvil", "insurance": "Seguro",
-        "search": "Buscar", "results": "{n} servicios encontrados", "no_results": "No se encontraron "
-        "servicios. Pruebe una distancia mayor o menos filtros.", "print": "Imprimir estos resultados",
-        "map": "Mapa de resultados", "phone": "Teléfono", "how": "Cómo obtener ayuda", "hours": "Horario",
-        "languages": "Idiomas", "eligibility": "Quién puede usarlo", "ages": "Edades de {lo} a {hi}",
-        "address": "Dirección", "withheld": "Dirección confidencial por seguridad. Llame para recibir ayuda.",
-        "county": "Condado", "court": "Región judicial", "open": "Abierto ahora", "closed": "Cerrado ahora",
-        "away": "de distancia", "previous": "Página anterior", "next": "Página siguiente",
-        "page": "Página {n} de {total}",
-        "privacy": "Su búsqueda no se guarda ni se registra, y esta página no usa cookies.",
-        "sample": "Los servicios mostrados son DATOS DE MUESTRA generados para demostración, no servicios reales.",
-        "km": "km", "mi": "mi", "within": "Distancia",
-    },
-}
-DAYS = {"en": dict(zip(["MO", "TU", "WE", "TH", "FR", "SA", "SU"],
-                       ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], strict=True)),
-        "es": dict(zip(["MO", "TU", "WE", "TH", "FR", "SA", "SU"],
-                       ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"], strict=True))}
+MAX_LIST = 50
+COSTS = ("free", "sliding scale", "insurance")
 
 
 @cache
@@ -86,73 +62,91 @@ def _options(conn: Conn, lang: str) -> dict[str, list[dict[str, str]]]:
         """SELECT code, CASE WHEN %(es)s THEN coalesce(name_es, name) ELSE name END AS label
            FROM landscape_stage ORDER BY position""", label).fetchall()
     languages = conn.execute(
-        """SELECT lower(code) AS code, min(name) AS label FROM language
+        """SELECT lower(code) AS code FROM language
            WHERE code IS NOT NULL GROUP BY lower(code) ORDER BY count(*) DESC, 1 LIMIT 30"""
     ).fetchall()
-    return {"categories": categories, "stages": stages, "languages": languages}
+    spoken = [{"code": r["code"], "label": _capitalised(language_name(r["code"], lang))} for r in languages]
+    return {"categories": categories, "stages": stages, "languages": spoken}
 
 
-ORDINALS = {"en": {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"},
-            "es": {1: "1.er", 2: "2.º", 3: "3.er", 4: "4.º", 5: "5.º", -1: "último"}}
-MONTH_DAYS = {"en": ("days {} of the month", "the last day of the month"),
-              "es": ("días {} del mes", "el último día del mes")}
-MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-          "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")}
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
-def _day_label(token: str, lang: str) -> str:
-    """'MO' → 'Mon'; a monthly '2SA' → '2nd Sat', '-1FR' → 'last Fri'."""
-    code, nth = token[-2:], token[:-2]
-    day = DAYS[lang].get(code, token)
-    if not nth.lstrip("-").isdigit():
-        return day
-    return f"{ORDINALS[lang].get(int(nth), nth)} {day}"
+def _today(lang: str) -> str:
+    d = date.today()
+    month = MONTHS[lang][d.month - 1]
+    return f"{month} {d.day}, {d.year}" if lang == "en" else f"{d.day} {month} {d.year}"
 
 
-def _date_label(iso: str, lang: str) -> str:
-    year, month, day = iso[:10].split("-")
-    return f"{MONTHS[lang][int(month) - 1]} {int(day)}" if lang == "en" else f"{int(day)} {MONTHS[lang][int(month) - 1]}"
+def _prepare(item: dict, lang: str) -> dict:
+    """One result's words in the page's language."""
+    item["hours_text"] = hours_lines(item, lang)
+    item["language_names"] = [language_name(x["code"], lang) if x.get("code") else x.get("name")
+                              for x in item.get("languages") or []]
+    band = item.get("distance_band") or ""
+    item["distance_band_text"] = _band_es(band) if lang == "es" else band
+    help_text = item.get("how_to_get_help") or ""
+    if lang == "es" and help_text.startswith("Call "):  # the default made from the phone
+        item["how_to_get_help"] = "Llame al " + help_text[len("Call "):]
+    return item
 
 
-def _hours(item: dict, lang: str) -> list[str]:
-    """'Mon–Fri 09:00–17:00' style lines for one result, with monthly rules, seasons and notes."""
-    lines = []
-    for h in item.get("hours") or []:
-        days = [_day_label(d.strip(), lang) for d in (h.get("byday") or "").split(",") if d.strip()]
-        month_days = [d.strip() for d in (h.get("bymonthday") or "").split(",") if d.strip()]
-        if month_days == ["-1"]:
-            days.append(MONTH_DAYS[lang][1])
-        elif month_days:
-            days.append(MONTH_DAYS[lang][0].format(", ".join(month_days)))
-        opens, closes = (h.get("opens_at") or "")[:5], (h.get("closes_at") or "")[:5]
-        if not (days and opens and closes):
-            continue
-        line = f"{', '.join(days)} {opens}–{closes}"
-        if h.get("valid_from") or h.get("valid_to"):
-            span = " – ".join(_date_label(d, lang) if d else "…" for d in (h.get("valid_from"), h.get("valid_to")))
-            line += f" ({span})"
-        if h.get("description"):
-            line += f" · {h['description']}"
-        lines.append(line)
-    return lines
+def _band_es(band: str) -> str:
+    """'within 25 km (county-level)' in Spanish."""
+    return (band.replace("more than", "más de").replace("within", "a menos de")
+            .replace("(county-level)", "(según el condado)"))
+
+
+def _origin_note(origin: Origin | None, lang: str) -> str:
+    """What the distances are measured from, in plain words."""
+    if origin is None:
+        return ""
+    t = LABELS[lang]
+    if origin.kind == "street":
+        return t["from_address"]
+    if origin.kind == "point":
+        return t["from_point"]
+    label = origin.label.replace("ZIP ", "código postal ", 1) if lang == "es" else origin.label
+    return t["street_ignored" if origin.street_ignored else "from_centre"].format(label=label)
+
+
+def _criteria(form: dict[str, str], lang: str, options: dict) -> list[tuple[str, str]]:
+    """The search as printed on the handout: place, distance and each filter chosen."""
+    t = LABELS[lang]
+    names = {key: {o["code"]: o["label"] for o in options[key]} for key in ("categories", "stages", "languages")}
+    rows = [(t["near"], form.get("near", "")), (t["radius"], f"{form.get('radius_km') or DEFAULT_RADIUS_KM} km")]
+    for field, key in (("category", "categories"), ("stage", "stages"), ("language", "languages")):
+        if form.get(field):
+            rows.append((t[{"category": "category", "stage": "stage", "language": "spoken"}[field]],
+                         names[key].get(form[field], form[field])))
+    if form.get("cost") in COSTS:
+        rows.append((t["cost"], t[form["cost"]]))
+    if form.get("age"):
+        rows.append((t["age"], form["age"]))
+    if form.get("open_now") == "1":
+        rows.append((t["open_now"], "✓"))
+    return rows
 
 
 def _render(conn: Conn, lang: str, form: dict[str, str], *, page: dict | None = None,
-            error: str | None = None, status: int = 200) -> HTMLResponse:
+            origin: Origin | None = None, error: str | None = None, choices: tuple = (),
+            status: int = 200) -> HTMLResponse:
     t = LABELS[lang]
     points = []
     if page:
-        for n, item in enumerate(page["contents"], start=1):
-            item["hours_text"] = _hours(item, lang)
-            help_text = item.get("how_to_get_help") or ""
-            if lang == "es" and help_text.startswith("Call "):  # the default made from the phone
-                item["how_to_get_help"] = "Llame al " + help_text[len("Call "):]
+        first = (page["page_number"] - 1) * PER_PAGE
+        for n, item in enumerate(page["contents"], start=first + 1):
+            _prepare(item, lang)
             if item.get("location"):
                 points.append({"n": n, "name": item["name"], "lat": item["location"]["latitude"],
                                "lon": item["location"]["longitude"]})
+    options = _options(conn, lang)
     html = _templates().get_template("find.html").render(
-        lang=lang, t=t, form=form, page=page, error=error, points=points, radii=RADII_KM,
-        per_page=PER_PAGE, costs=("free", "sliding scale", "insurance"), **_options(conn, lang),
+        lang=lang, t=t, form=form, page=page, error=error, choices=choices, points=points, radii=RADII_KM,
+        per_page=PER_PAGE, costs=COSTS, origin=origin, origin_note=_origin_note(origin, lang),
+        heading=results_heading(page["total_items"], lang) if page else "",
+        criteria=_criteria(form, lang, options), today=_today(lang), **options,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -168,27 +162,59 @@ def find_page(conn: Conn, lang: Annotated[str | None, Query(max_length=8)] = Non
 
 
 @router.post("/find", response_class=HTMLResponse)
-async def find_results(request: Request, conn: Conn,
+async def find_results(request: Request, conn: Conn, placer: NearPlacer,
                        lang: Annotated[str | None, Query(max_length=8)] = None) -> HTMLResponse:
     """Results for the posted search; the place typed is used for this response only."""
     language = _lang(lang)
+    words = PROBLEMS[language]
     raw = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
     form = {k: v[0][:200] for k, v in raw.items() if v}
+    if form.get("choice"):  # a place picked from "Which one do you mean?"
+        form["near"] = form.pop("choice")
+    radius_text = form.get("radius_km") or str(DEFAULT_RADIUS_KM)
+    radius_km = int(radius_text) if radius_text.isdigit() else 0
+    age_text = (form.get("age") or "").strip()
+    page_text = (form.get("page") or "1").strip()
+    page_number = int(page_text) if page_text.isdigit() and 0 < int(page_text) <= 10_000 else 1
+    if radius_km not in RADII_KM:
+        return _render(conn, language, form, error=words["radius"], status=400)
+    if age_text and not (age_text.isdigit() and int(age_text) <= 130):
+        return _render(conn, language, form, error=words["age"], status=400)
     try:
-        radius_km = int(form.get("radius_km") or DEFAULT_RADIUS_KM)
-        if radius_km not in RADII_KM:
-            raise BadRequest(f"Choose a distance of {', '.join(map(str, RADII_KM))} km.")
-        age_text = (form.get("age") or "").strip()
-        if age_text and not age_text.isdigit():
-            raise BadRequest("Age must be a whole number of years.")
-        page_text = (form.get("page") or "1").strip()
-        page_number = int(page_text) if page_text.isdigit() else 1
+        origin = placer.place(form.get("near", ""))
+    except NearProblem as e:
+        return _render(conn, language, form, error=problem_text(e, language, placer.covered),
+                       choices=e.choices, status=400)
+    try:
         filters = make_filter(category=form.get("category"), stage=form.get("stage"),
                               language=form.get("language"), cost=form.get("cost"),
                               age=int(age_text) if age_text else None, open_now=form.get("open_now") == "1")
-        point = geocode_near(form.get("near", ""))
-        body = nearby_services_json(conn, lat=point.latitude, lon=point.longitude, radius_m=radius_km * 1000,
-                                    filters=filters, page=page_number, per_page=min(PER_PAGE, MAX_PER_PAGE))
-    except BadRequest as e:
-        return _render(conn, language, form, error=str(e), status=400)
-    return _render(conn, language, form, page=json.loads(body))
+        body = nearby_services_json(conn, lat=origin.point.latitude, lon=origin.point.longitude,
+                                    radius_m=radius_km * 1000, filters=filters, page=page_number,
+                                    per_page=min(PER_PAGE, MAX_PER_PAGE))
+    except BadRequest:
+        return _render(conn, language, form, error=words["filter"], status=400)
+    page = json.loads(body)
+    if not page["total_items"] and origin.state and placer.covered and origin.state not in placer.covered:
+        problem = NearProblem("outside_zip" if origin.kind == "zip" else "outside", "",
+                              text=origin.label.removeprefix("ZIP ") if origin.kind == "zip" else form["near"],
+                              state=origin.state)
+        return _render(conn, language, form, error=problem_text(problem, language, placer.covered), status=400)
+    return _render(conn, language, form, page=page, origin=origin)
+
+
+@router.get("/find/list", response_class=HTMLResponse)
+def find_list(request: Request, conn: Conn, lang: Annotated[str | None, Query(max_length=8)] = None,
+              id: Annotated[list[str] | None, Query(max_length=64)] = None) -> HTMLResponse:
+    """The services a caseworker picked, to print or send: the link holds their ids, nothing else."""
+    language = _lang(lang)
+    ids = list(dict.fromkeys(id or []))[:MAX_LIST]
+    items = [_prepare(item, language) for item in services_at_locations(conn, ids)]
+    link = str(request.base_url).rstrip("/") + "/find/list?" + urlencode(
+        [("lang", language)] + [("id", i) for i in ids])
+    qr = segno.make(link, error="m").svg_inline(scale=3, dark="#111827", border=2) if items else ""
+    t = LABELS[language]
+    count = t["list_count_one"] if len(items) == 1 else t["list_count"].format(n=len(items))
+    html = _templates().get_template("find_list.html").render(
+        lang=language, t=t, items=items, link=link, qr=qr, count=count, today=_today(language))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from geo.near import geocode_near
 from geo.search import (
     DEFAULT_PER_PAGE,
     DEFAULT_RADIUS_M,
@@ -19,7 +18,7 @@ from geo.search import (
     make_filter,
     nearby_services_json,
 )
-from service.deps import Conn
+from service.deps import Conn, NearPlacer
 
 router = APIRouter(prefix="/api/services", tags=["search"])
 
@@ -30,6 +29,7 @@ PRIVATE = {"Cache-Control": "no-store"}
 @router.get("/nearby")
 def services_nearby(
     conn: Conn,
+    placer: NearPlacer,
     near: Annotated[str, Query(description="An address or place ('Columbia, MO'), a 5-digit ZIP, or 'lat,lon'.")],
     radius_m: Annotated[float, Query(description=f"Metres on the ellipsoid; at most {MAX_RADIUS_M}.")] = DEFAULT_RADIUS_M,
     category: Annotated[str | None, Query(description="A category code, e.g. food (see /api/hsds/taxonomy_terms).")] = None,
@@ -44,7 +44,7 @@ def services_nearby(
     """Nearest first, each with distance_m (confidential sites: a county-level band instead)."""
     filters = make_filter(category=category, stage=stage, language=language, cost=cost, age=age,
                           open_now=open_now)
-    point = geocode_near(near)
+    point = placer.place(near).point
     body = nearby_services_json(conn, lat=point.latitude, lon=point.longitude, radius_m=radius_m, filters=filters,
                                 page=page, per_page=per_page)
     return Response(content=body, media_type="application/json", headers=PRIVATE)

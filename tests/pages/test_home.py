@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.pages.axe import axe_violations, describe
+
 pytestmark = pytest.mark.browser
 
 
@@ -23,3 +25,26 @@ def test_home_page_draws_missouri_counties_circuits_and_services(page, live_serv
     page.screenshot(path=str(artifacts / "home-mo.png"))
     # Only basemap tiles may leave the machine; the map itself works without them.
     assert all("tile.openstreetmap.org" in url for url in external), external
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
+                         ids=["phone", "desktop"])
+def test_home_page_links_to_find_and_map_lets_people_zoom_and_has_no_axe_violations(
+        browser, live_server, artifacts, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/")
+        page.wait_for_selector("body[data-atlas-loaded]", timeout=20_000)
+        assert page.locator("h1").count() == 1 and "Missouri" in page.inner_text("h1")
+        assert page.get_by_role("link", name="Find services near you").get_attribute("href") == "/find"
+        assert page.get_by_role("link", name="Service deserts map").get_attribute("href") == "/map?state=MO"
+        assert "user-scalable" not in page.content() and "maximum-scale" not in page.content()
+        header = page.locator("header").bounding_box()
+        assert header and header["y"] == 0 and header["height"] < viewport["height"] / 3
+        violations = axe_violations(page)
+        assert violations == [], describe(violations)
+        name = "phone" if viewport["width"] < 500 else "desktop"
+        page.screenshot(path=str(artifacts / f"home-{name}.png"))
+    finally:
+        context.close()
