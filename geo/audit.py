@@ -10,7 +10,8 @@ from geo.errors import NotFound
 from geo.keys import ApiKey
 
 ENTITIES = ("organization", "service", "location",  # the directory (geo/edits)
-            "workshop", "workshop_barrier", "workshop_priority", "action_item", "action_update")  # geo/workshops
+            "workshop", "workshop_barrier", "workshop_priority", "action_item", "action_update",  # geo/workshops
+            "problem_report")  # geo/review
 AUDIT_COLUMNS = "id, at, key_id, actor, action, entity, entity_id, before, after, restored_from"
 
 

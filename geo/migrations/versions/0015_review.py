@@ -24,7 +24,7 @@ from alembic import op
 revision = "0015"
 down_revision = "0013"
 branch_labels = None
-depends_on = ("0007",)  # audit_log and api_key
+depends_on = ("0007", "0016")  # audit_log and api_key; after 0016, which rewrites the audit checks this extends
 
 ENTITIES = ("problem_report",)
 ACTIONS = ("verify", "resolve", "dismiss")
