@@ -35,6 +35,10 @@ class Settings(BaseSettings):
 
     # Maps and embeds.
     tile_feature_limit: int = Field(default=5000, description="Most features in one vector tile.")
+    desert_confidential_min_residents: float = Field(
+        default=10_000, ge=1,
+        description="A confidential site counts in the desert measures from a point hiding it among at least "
+        "this many residents, or from its county's point if that is smaller (geo/deserts/privacy.py).")
     tile_points_min_zoom: int = Field(default=12, description="Below this zoom, service tiles carry counts.")
     embed_allowed_origins: str = Field(
         default="*",

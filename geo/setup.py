@@ -76,7 +76,8 @@ def compute_missing_deserts(settings: Settings, resolution: int) -> int:
             ).fetchone()
             if current is None:
                 compute_run(conn, RegionRef("state", row["state_fips"]),
-                            params=Parameters(resolution=resolution))
+                            params=Parameters(resolution=resolution, confidential_min_residents=(
+                                settings.desert_confidential_min_residents)))
                 conn.commit()
                 computed += 1
         load_sample_workshops(conn)  # the SAMPLE workshops' priorities freeze the first gap figures

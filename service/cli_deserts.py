@@ -62,7 +62,8 @@ def compute(
     if place_spread not in ("cell", "footprint"):
         console.print("[red]✗ --place-spread must be cell or footprint[/red]")
         raise typer.Exit(1)
-    params = Parameters(resolution=resolution, decay=Decay(kind=decay), place_spread=place_spread)
+    params = Parameters(resolution=resolution, decay=Decay(kind=decay), place_spread=place_spread,
+                        confidential_min_residents=Settings().desert_confidential_min_residents)
     try:
         with connect(Settings()) as conn:
             regions = [RegionRef.parse(r) for r in (region or _court_regions(conn))]

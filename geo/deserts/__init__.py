@@ -9,6 +9,8 @@
 - `results`: reading stored runs for the API and the map layers (cells as GeoJSON, gap matrix, rollups).
 
 Confidential services count toward coverage and capacity, but their points are generalised inside
-the database (to the centre of a 5 km square) before any computation sees them, and no output
-ever carries a service point.
+the database (to a point that hides them among at least N residents, or their county's: `privacy`)
+before any computation sees them, and no output ever carries a service point.
+- `store` / `draw`: cells stored once per surface, measures as arrays (migration 0017); hexagons
+  drawn from the H3 index when shown.
 """

@@ -24,8 +24,9 @@ class Parameters:
     resolution: int = DEFAULT_RESOLUTION
     decay: Decay = field(default_factory=Decay)
     urban_density_per_km2: float = URBAN_DENSITY_PER_KM2
-    # Confidential sites enter the measures at the centre of their square of this size (EPSG:5070).
-    confidential_grid_m: float = 5000.0
+    # Confidential sites enter the measures from a point hiding them among at least this many
+    # residents, or at their county's point if that is smaller (geo/deserts/privacy.py).
+    confidential_min_residents: float = 10_000.0
     # Services are searched this far beyond the region; a cell farther from every service has no
     # distance (NULL) and counts as uncovered.
     search_margin_m: float = 200_000.0

@@ -20,6 +20,7 @@ from geo.db import Connection, copy_rows, query
 from geo.deserts.measures import Decay, LocalProjection
 from geo.deserts.model import CellMeasures, Parameters, Thresholds, location_capacity, measure_cells
 from geo.deserts.population import apply_population_areas, population_areas_near
+from geo.deserts.privacy import zone_table
 from geo.deserts.store import Blocks, drop_unused_surfaces, store_measures, store_surface
 from geo.deserts.surface import County, DemandSurface, build_surface, places_in_bounds
 from geo.errors import NotFound
@@ -89,15 +90,17 @@ class ServicePoints:
 
 
 def load_service_points(
-    conn: Connection, counties: Sequence[County], categories: Sequence[str], params: Parameters
+    conn: Connection, counties: Sequence[County], categories: Sequence[str], params: Parameters,
+    surface: DemandSurface | None = None,
 ) -> dict[str, ServicePoints]:
-    """Services of each category near the region's counties (`search_margin_m` beyond them)."""
+    """Services of each category near the region's counties (`search_margin_m` beyond them);
+    confidential ones hidden among the residents of `surface` (or at their county's point)."""
     max_lat = max(abs(c.geom.bounds[3]) for c in counties)
     margin_deg = params.search_margin_m / (111_000 * max(np.cos(np.radians(max_lat + 3)), 0.05))
     rows = conn.execute(
         query("desert_services"),
         {"counties": [c.fips for c in counties], "margin_deg": margin_deg, "categories": list(categories),
-         "confidential_grid_m": params.confidential_grid_m},
+         **zone_table(surface, params.confidential_min_residents)},
     ).fetchall()
     grouped: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
@@ -254,7 +257,7 @@ def compute_run(
     conn.execute("UPDATE desert_run SET surface_id = %s WHERE id = %s", [surface_id, run_id])
     blocks = Blocks.of(fips, surface.county)
     step(f"demand surface: {len(surface):,} cells")
-    services = load_service_points(conn, counties, list(thresholds), params)
+    services = load_service_points(conn, counties, list(thresholds), params, surface)
     _record_sites(conn, run_id, services)
     all_lon = np.concatenate([surface.lon, *(s.lon for s in services.values())])
     all_lat = np.concatenate([surface.lat, *(s.lat for s in services.values())])
@@ -339,7 +342,7 @@ def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step |
 
 def recompute_withheld(conn: Connection, *, on_step: Step | None = None) -> list[int]:
     """Recompute every run withheld because a site it measured from at its exact point is now
-    confidential (view desert_withheld); the new run measures from the site's square centre.
+    confidential (view desert_withheld); the new run measures from its generalised point.
     Returns the new run ids."""
     runs = conn.execute(
         """SELECT id, region_kind, region_code, category, stage, resolution, parameters FROM desert_run
@@ -354,7 +357,8 @@ def _rerun(conn: Connection, run: dict, on_step: Step | None) -> int:
     decay = Decay(kind=p.get("decay", {}).get("kind", "step"))
     params = Parameters(resolution=run["resolution"], decay=decay,
                         urban_density_per_km2=p.get("urban_density_per_km2", Parameters.urban_density_per_km2),
-                        confidential_grid_m=p.get("confidential_grid_m", Parameters.confidential_grid_m),
+                        confidential_min_residents=p.get("confidential_min_residents",
+                                                         Parameters.confidential_min_residents),
                         search_margin_m=p.get("search_margin_m", Parameters.search_margin_m),
                         place_spread=p.get("place_spread", Parameters.place_spread))
     categories = p.get("categories") or ([run["category"]] if run["category"] else None)

@@ -57,3 +57,19 @@ def near_grid_corner(lon: float, lat: float, grid_m: float = 5000, offset_m: flo
     x, y = to_albers.transform(lon, lat)
     x, y = (x // grid_m) * grid_m + offset_m, (y // grid_m) * grid_m + offset_m
     return Transformer.from_crs(5070, 4326, always_xy=True).transform(x, y)
+
+
+def used_point(conn, region, resolution: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Where the measures place TEST_CATEGORY's (one) confidential site in a run of `region`."""
+    import shapely
+
+    from geo.deserts.model import Parameters
+    from geo.deserts.runs import load_service_points, region_counties
+    from geo.deserts.surface import build_surface, places_in_bounds
+
+    counties = region_counties(conn, region)
+    bounds = shapely.union_all([c.geom.envelope for c in counties]).bounds
+    surface = build_surface(counties, places_in_bounds(bounds), resolution)
+    points = load_service_points(conn, counties, [TEST_CATEGORY], Parameters(resolution=resolution), surface)
+    (k,) = [k for k, exact in enumerate(points[TEST_CATEGORY].exact) if not exact]
+    return float(points[TEST_CATEGORY].lon[k]), float(points[TEST_CATEGORY].lat[k])

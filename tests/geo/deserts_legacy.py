@@ -119,7 +119,7 @@ def write_legacy_cells(conn, run_id: int, region: RegionRef, categories: list[st
     urban = surface.urban(params.urban_density_per_km2)
     h3s = surface.h3_strings()
     geoms = shapely.to_wkb(shapely.set_srid(surface.polygons(), 4326), hex=True, include_srid=True).tolist()
-    services = load_service_points(conn, counties, categories, params)
+    services = load_service_points(conn, counties, categories, params, surface)
     projection = LocalProjection.around(np.concatenate([surface.lon, *(s.lon for s in services.values())]),
                                         np.concatenate([surface.lat, *(s.lat for s in services.values())]))
     demand = projection.points(surface.lon, surface.lat)

@@ -1,6 +1,7 @@
 """A site made confidential after a desert run: the run's numbers for that category leave every
 output (cells in every measure, tiles, rollups, the gap matrix, the map layers) in the statement
-that reads them, and come back from a recompute measured from the site's 5 km square centre."""
+that reads them, and come back from a recompute measured from the site's generalised point
+(geo/deserts/privacy.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import math
 import h3
 import mapbox_vector_tile
 import pytest
-from pyproj import Transformer
 
 from geo.deserts.model import Parameters
 from geo.deserts.results import (
@@ -27,7 +27,13 @@ from geo.deserts.runs import compute_run, recompute_for_region, recompute_withhe
 from geo.scope import RegionRef
 from geo.tiles import render_tile
 from layers.deserts import desert_cells_layer, desert_rollups_layer
-from tests.geo.deserts_data import TEST_CATEGORY, add_category, add_service, near_grid_corner
+from tests.geo.deserts_data import (
+    TEST_CATEGORY,
+    add_category,
+    add_service,
+    near_grid_corner,
+    used_point,
+)
 
 BOONE = RegionRef("county", "29019")
 COLUMBIA = (-92.334, 38.952)
@@ -44,12 +50,6 @@ def make_confidential(conn, service_id: str, which: str) -> None:
         conn.execute("UPDATE service SET confidential = true WHERE id = %s", [service_id])
     else:
         conn.execute("UPDATE location SET confidential = true WHERE id = %s", [site_location(conn, service_id)])
-
-
-def square_centre(lon: float, lat: float, grid_m: float = 5000) -> tuple[float, float]:
-    x, y = Transformer.from_crs(4326, 5070, always_xy=True).transform(lon, lat)
-    x, y = (math.floor(x / grid_m) + 0.5) * grid_m, (math.floor(y / grid_m) + 0.5) * grid_m
-    return Transformer.from_crs(5070, 4326, always_xy=True).transform(x, y)
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -131,9 +131,9 @@ def test_a_site_made_confidential_after_a_run_is_in_no_output_until_recomputed(c
     assert withheld_runs(conn) == []
     after = json.loads(desert_cells_geojson(conn, BOONE, TEST_CATEGORY))
     assert after["run"]["id"] == again and after["run"]["withheld"] is None and after["features"]
-    # Measured from the centre of its 5 km square (~3.4 km away), never from the site itself.
+    # Measured from a point hiding it among 10,000 residents, never from the site itself.
     assert cell_distance(after, lon, lat, 8) > 2500
-    assert cell_distance(after, *square_centre(lon, lat), 8) < 600
+    assert cell_distance(after, *used_point(conn, BOONE, 8), 8) < 600
     assert any(r["run_id"] == again for r in rollups(conn, "county", category=TEST_CATEGORY))
     assert TEST_CATEGORY in gap_matrix(conn, BOONE)["categories"]
     assert {f["properties"]["category"] for f in tile_cells(conn, lon, lat, TEST_CATEGORY)} == {TEST_CATEGORY}

@@ -14,7 +14,7 @@ import mapbox_vector_tile
 import psycopg
 import pytest
 from psycopg.rows import dict_row
-from pyproj import Geod, Transformer
+from pyproj import Geod
 
 from geo.deserts.model import Parameters
 from geo.deserts.results import MEASURES
@@ -26,6 +26,7 @@ from tests.geo.deserts_data import (
     add_service,
     near_grid_corner,
     remove_test_data,
+    used_point,
 )
 
 REGION = "county:29019"  # Boone
@@ -55,12 +56,6 @@ def site_cell(body: dict, lon: float, lat: float) -> tuple[float, float, float]:
 
 def metres(a: Sequence[float], b: Sequence[float]) -> float:
     return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
-
-
-def square_centre(lon: float, lat: float, grid_m: float = 5000) -> tuple[float, float]:
-    x, y = Transformer.from_crs(4326, 5070, always_xy=True).transform(lon, lat)
-    x, y = (math.floor(x / grid_m) + 0.5) * grid_m, (math.floor(y / grid_m) + 0.5) * grid_m
-    return Transformer.from_crs(5070, 4326, always_xy=True).transform(x, y)
 
 
 @pytest.fixture
@@ -123,8 +118,8 @@ def test_a_shelter_made_confidential_after_a_run_leaves_every_desert_output(clie
     conn.commit()
     after = client.get("/api/deserts", params={"region": REGION, "category": TEST_CATEGORY}).json()
     assert after["run"]["id"] != run_id and after["run"]["withheld"] is None and after["features"]
-    distance, *centre = site_cell(after, lon, lat)  # from the centre of its 5 km square, not the site
-    assert distance == pytest.approx(metres(centre, square_centre(lon, lat)), abs=1)
+    distance, *centre = site_cell(after, lon, lat)  # from its generalised point, not the site
+    assert distance == pytest.approx(metres(centre, used_point(conn, RegionRef("county", "29019"), 7)), abs=1)
     assert abs(distance - metres(centre, (lon, lat))) > 500
     assert tile_categories(client, lon, lat)
     assert TEST_CATEGORY in client.get("/api/gaps", params={"region": REGION}).json()["categories"]
