@@ -76,3 +76,9 @@ def map_choices(conn: Connection) -> dict[str, list[dict]]:
             "SELECT code, name FROM taxonomy_term WHERE parent_id IS NULL ORDER BY name")),
         "stages": list(conn.execute("SELECT code, name FROM landscape_stage ORDER BY position")),
     }
+
+
+def category_thresholds(conn: Connection) -> dict[str, tuple[float, float]]:
+    """Each category's distance beyond which people count as beyond reach: (urban, rural) metres."""
+    return {r["code"]: (r["urban_threshold_m"], r["rural_threshold_m"]) for r in conn.execute(
+        "SELECT code, urban_threshold_m, rural_threshold_m FROM taxonomy_term WHERE parent_id IS NULL")}

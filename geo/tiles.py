@@ -98,8 +98,10 @@ def render_tile(
     stage: str | None = None,
     feature_limit: int = 5000,
     points_min_zoom: int = 12,
+    for_map: bool = False,
 ) -> bytes:
-    """One tile as MVT bytes (empty bytes for an empty tile)."""
+    """One tile as MVT bytes (empty bytes for an empty tile). `for_map`: desert tiles with only the
+    fields a map draws, rounded as shown (see tile_deserts.sql)."""
     spec = get_tile_layer(layer)
     check_tile(z, x, y)
     params: dict[str, object] = {"z": z, "x": x, "y": y, "limit": feature_limit}
@@ -116,7 +118,7 @@ def render_tile(
     elif spec.name == "deserts":
         if z < spec.minzoom or not desert_results_exist(conn):
             return b""
-        params |= {"category": category, "stage": stage}
+        params |= {"category": category, "stage": stage, "for_map": for_map}
         params |= tile_cells(conn, z, x, y, category=category, stage=stage, limit=feature_limit)
         sql = query("tile_deserts")
     else:

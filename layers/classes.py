@@ -1,5 +1,7 @@
-"""Choropleth classes: mapclassify finds the class breaks, ColorBrewer gives the colours, and the
-legend says what each colour means in the measure's own unit."""
+"""Choropleth classes. Desert maps use fixed bands per measure (`Band`, `classify_bands`): the same
+colour means the same number on every map, embed and report, a value is classed by the number a
+reader sees (after rounding), labels never overlap and carry their unit, and "no gap" has a neutral
+colour. `classify` (mapclassify breaks, ColorBrewer colours) is kept for data-driven layers."""
 
 from __future__ import annotations
 
@@ -27,15 +29,45 @@ YL_OR_RD = {
     7: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
 }
 NO_DATA_COLOR = "#d1d5db"
+NO_GAP_COLOR = "#e8eef3"  # neutral: nobody beyond reach is not a shade of the desert ramp
 
 
 @dataclass(frozen=True)
 class ClassBin:
     lower: float
     upper: float
-    count: int
+    count: int | None  # None when the features are drawn from tiles and never counted here
     color: str
     label: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """One fixed class: values (as displayed) up to `upper` inclusive; None is "and more"."""
+
+    upper: float | None
+    label: str
+    color: str
+
+
+def classify_bands(shown: Sequence[float | None], bands: Sequence[Band]) -> tuple[list[int | None], list[ClassBin]]:
+    """The band of each displayed value (None for missing) and the legend's bins with their counts."""
+    classes: list[int | None] = []
+    for v in shown:
+        classes.append(None if v is None else
+                       next(i for i, b in enumerate(bands) if b.upper is None or v <= b.upper))
+    bins = []
+    lower = 0.0
+    for i, band in enumerate(bands):
+        upper = float("inf") if band.upper is None else band.upper
+        bins.append(ClassBin(lower, upper, sum(1 for c in classes if c == i), band.color, band.label))
+        lower = upper
+    return classes, bins
+
+
+def band_bins(bands: Sequence[Band]) -> list[ClassBin]:
+    """The legend's bins without counts, for layers drawn from vector tiles."""
+    return [ClassBin(b.lower, b.upper, None, b.color, b.label) for b in classify_bands([], bands)[1]]
 
 
 def classify(
@@ -78,6 +110,8 @@ def classify(
 
 
 def legend_json(title: str, bins: list[ClassBin], *, scheme: str, note: str = "") -> dict:
-    """The `legend` member added to a choropleth's GeoJSON; atlas-map.js draws it as text."""
-    return {"title": title, "scheme": scheme, "classes": [asdict(b) for b in bins],
+    """The `legend` member added to a choropleth's GeoJSON; atlas-map.js draws it as text. JSON has
+    no infinity: an open-ended top class has `upper` null."""
+    classes = [{**asdict(b), "upper": None if b.upper == float("inf") else b.upper} for b in bins]
+    return {"title": title, "scheme": scheme, "classes": classes,
             "no_data_color": NO_DATA_COLOR, "note": note}

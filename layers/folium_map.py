@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import cast
 
 import folium
@@ -18,7 +19,7 @@ from layers.registry import Layer
 
 LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js"),
             ("markercluster", "/static/vendor/markercluster/leaflet.markercluster.js"),
-            ("atlas_map", "/static/atlas-map.js")]
+            ("atlas_tiles", "/static/atlas-tiles.js"), ("atlas_map", "/static/atlas-map.js")]
 LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css"),
              ("markercluster_css", "/static/vendor/markercluster/MarkerCluster.css"),
              ("markercluster_default_css", "/static/vendor/markercluster/MarkerCluster.Default.css"),
@@ -38,8 +39,13 @@ def build_map(
     note: str = "",
     basemap: bool = True,
     compact: bool = False,
+    tiles: dict[str, dict] | None = None,
+    collapsed_layers: bool | None = None,
 ) -> folium.Map:
-    """A map with one toggleable group per (layer, data URL); bounds is (minx, miny, maxx, maxy)."""
+    """A map with one toggleable group per (layer, data URL); bounds is (minx, miny, maxx, maxy).
+    A layer named in `tiles` is drawn from vector tiles instead ({"url": …{z}/{x}/{y}…,
+    "native_zoom": n, "legend": {…}}), and its URL is not fetched."""
+    tiles = tiles or {}
     # maxZoom is set here: without a basemap layer Leaflet has none, and marker clustering needs it.
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True)
     m.options["maxZoom"] = 19
@@ -56,11 +62,14 @@ def build_map(
         specs.append({
             "group": group.get_name(), "url": url, "name": layer.name, "geometry": layer.geometry,
             "style": layer.style, "popup": [list(p) for p in layer.popup], "cluster": layer.cluster,
-            "choropleth": layer.choropleth,
+            "choropleth": layer.choropleth, "tiles": tiles.get(layer.name),
         })
-    folium.LayerControl(collapsed=compact).add_to(m)
+    # Collapsed, the layer list is a button until opened: it never covers a page's own controls.
+    folium.LayerControl(collapsed=compact if collapsed_layers is None else collapsed_layers).add_to(m)
     # Start downloading layer data while the map library loads (atlas-map.js fetches the same URLs).
-    for _, url in layers:
+    for layer, url in layers:
+        if layer.name in tiles:
+            continue
         _root(m).header.add_child(folium.Element(
             f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{html.escape(url)}">'))
     if compact:
@@ -74,8 +83,9 @@ def build_map(
     body = (f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
             f'<p class="status" aria-live="polite"></p>')
     if compact:  # an embed is small: short names, and the reader can fold the legend away
-        box = (f'<details open class="atlas-legend compact" role="region" aria-label="Legend">'
-               f"<summary><strong>{html.escape(title)}</strong></summary>{body}</details>")
+        box = (f'<section aria-label="Legend"><details open class="atlas-legend compact">'
+               f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
+               f"</summary>{body}</details></section>")
     else:
         box = (f'<div class="atlas-legend" role="region" aria-label="Legend">'
                f"<strong>{html.escape(title)}</strong>{body}</div>")
@@ -93,5 +103,9 @@ def _root(m: folium.Map) -> folium.Figure:
     return cast(folium.Figure, m.get_root())
 
 
+VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+
+
 def render(m: folium.Map) -> str:
-    return _root(m).render()
+    """The page; pinch zoom stays on (folium's viewport says user-scalable=no: WCAG 1.4.4)."""
+    return VIEWPORT.sub('<meta name="viewport" content="width=device-width, initial-scale=1">', _root(m).render(), 1)

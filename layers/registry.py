@@ -42,7 +42,9 @@ class Layer:
     geometry: str  # "polygon" | "point"
     fetch: Callable[[Connection, LayerFilter], dict]
     style: dict = field(default_factory=dict)
-    popup: tuple[tuple[str, str], ...] = ()  # (property, label); values are shown as text
+    # (property, label[, format]); values are shown as text, numbers in the format's words
+    # (atlas-map.js FORMATS: people, percent, miles, per10k, yesno, place)
+    popup: tuple[tuple[str, ...], ...] = ()
     cluster: bool = False
     legend: str = ""
     choropleth: bool = False  # features carry `_class`; the data's `legend` member has the breaks
@@ -118,7 +120,7 @@ LAYERS: dict[str, Layer] = {
             geometry="polygon",
             fetch=_counties,
             style={"color": "#6b7280", "weight": 1, "fillOpacity": 0.0},
-            popup=(("name", "County"), ("code", "FIPS"), ("population", "Population (2019)")),
+            popup=(("name", "County"), ("code", "FIPS"), ("population", "People (2019)", "people")),
             legend="County boundaries (Census cartographic boundary files)",
         ),
         Layer(
@@ -127,19 +129,20 @@ LAYERS: dict[str, Layer] = {
             geometry="polygon",
             fetch=_courts,
             style={"color": "#1d4ed8", "weight": 2.5, "fillOpacity": 0.04},
-            popup=(("name", "Court region"), ("population", "Population (2019)")),
+            popup=(("name", "Court region"), ("population", "People (2019)", "people")),
             legend="Judicial circuits (Missouri) or Juvenile Court divisions (Massachusetts)",
         ),
         Layer(
             name="deserts",
-            title="Service deserts (cells)",
+            title="Service deserts (cells of about 5 km²)",
             geometry="polygon",
             fetch=_deserts,
             style={"color": "#7f1d1d", "weight": 0.3, "fillOpacity": 0.65},
-            popup=(("_value", "Value"), ("population", "People"), ("distance_m", "Distance (m)"),
-                   ("threshold_m", "Too far beyond (m)"), ("covered", "Within reach"),
-                   ("access_2sfca", "Access (2SFCA)"), ("h3", "H3 cell")),
-            legend="Service deserts by H3 cell",
+            popup=(("population", "People living here", "people"), ("covered", "Within reach", "yesno"),
+                   ("distance_m", "Nearest service", "miles"),
+                   ("threshold_m", "Beyond reach means farther than", "miles"), ("urban", "Area", "place"),
+                   ("access_2sfca", "Places within reach", "per10k")),
+            legend="Service deserts in cells of about 5 km²",
             choropleth=True,
         ),
         Layer(
@@ -148,9 +151,11 @@ LAYERS: dict[str, Layer] = {
             geometry="polygon",
             fetch=_rollups,
             style={"color": "#374151", "weight": 1, "fillOpacity": 0.6},
-            popup=(("name", "Region"), ("_value", "Value"), ("population", "People"),
-                   ("population_uncovered", "People beyond reach"), ("share_uncovered", "Share beyond reach"),
-                   ("mean_distance_m", "Mean distance (m)"), ("rank", "Rank (1 = worst)")),
+            popup=(("name", "Region"), ("population", "People", "people"),
+                   ("population_uncovered", "People beyond reach", "people"),
+                   ("share_uncovered", "Share beyond reach", "percent"),
+                   ("mean_distance_m", "Average distance to the nearest service", "miles"),
+                   ("rank", "Rank (1 = most beyond reach)")),
             legend="Service deserts rolled up per region",
             choropleth=True,
             show=False,

@@ -4,23 +4,24 @@ Thin: parse the request, compose a map from layers/, escape every value put into
 from __future__ import annotations
 
 import html
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import folium
 import jinja2
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from geo.deserts.results import NO_RESULTS_NOTE, desert_results_exist
 from geo.errors import BadRequest
 from geo.regions import court_kind_for_state
 from geo.scope import RegionRef, map_choices, scope_choices, scope_info
 from geo.states import state_abbr, state_fips
-from layers.deserts import DEFAULT_MEASURE, MEASURES
+from layers.deserts import DEFAULT_MEASURE, MEASURES, desert_tiles, top_category
 from layers.folium_map import _root, build_map, render
 from layers.registry import LAYERS
-from service.deps import Conn
+from service.deps import AppSettings, Conn
 
 router = APIRouter(tags=["pages"])
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("service", "templates"), autoescape=True)
@@ -28,6 +29,7 @@ TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("service", "templates
 SAMPLE_NOTE = "Services shown are SAMPLE DATA generated for demonstration, not real services."
 MAP_LAYERS = ("counties", "courts", "rollups", "deserts", "services")
 EMBED_LAYERS = ("counties", "courts", "deserts", "services")
+DEFAULT_STATE = "MO"  # the state /map and the embed builder open on
 Text = Annotated[str | None, Query(max_length=64)]
 
 
@@ -44,9 +46,36 @@ def _options(items: list[tuple[str, str]], selected: str | None) -> str:
 
 
 def _page(m: folium.Map, title: str) -> HTMLResponse:
+    """The page, its content inside one <main> landmark named by the title (an embed's <main> sits
+    in a court's page beside the court's own; the scripts may sit in it too)."""
     page = render(m).replace("<html>", '<html lang="en">', 1).replace(
         "<head>", f"<head><title>{html.escape(title)}</title>", 1)
-    return HTMLResponse(page)
+    page = page.replace("<body>", f'<body>\n<main class="atlas-map-main" aria-label="{html.escape(title)}">', 1)
+    end = page.rindex("</body>")
+    return HTMLResponse(page[:end] + "</main>\n" + page[end:])
+
+
+def natural_key(name: str) -> tuple:
+    """Sort "2nd" before "19th": digit runs compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
+
+
+def region_choices(conn: Conn, state_fips: str | None = None) -> list[dict]:
+    """Court regions then counties, each in natural order, for one state or all."""
+    rows = [r for r in scope_choices(conn) if state_fips is None or r["state_fips"] == state_fips]
+    return sorted(rows, key=lambda r: (r["state_fips"], r["kind"] == "county", natural_key(r["name"])))
+
+
+def _desert_category(conn: Conn, scope: RegionRef, category: str | None,
+                     names: dict[str, str]) -> tuple[str | None, str, str]:
+    """The category the desert layers show, its name, and why it was chosen: the one asked for,
+    or before anyone picks, the one leaving the most people beyond reach in the scope."""
+    if category:
+        return category, names.get(category, category), ""
+    top = top_category(conn, scope)
+    if top is None:
+        return None, "Deserts", ""
+    return top, names.get(top, top), "the kind of help that leaves the most people beyond reach here"
 
 
 def _check_measure(measure: str | None) -> str:
@@ -65,32 +94,44 @@ def planner_map(
     measure: Text = None,
 ) -> HTMLResponse:
     """Deserts, services and boundaries for a state or one region, with downloads of each layer."""
-    fips = state_fips(state)
+    fips = state_fips(state or DEFAULT_STATE)
     scope = RegionRef.parse(region) if region else RegionRef("state", fips)
     info = scope_info(conn, scope)
     fips = info.state_fips or fips
     abbr = state_abbr(fips) or fips
     measure = _check_measure(measure)
     court_kind = court_kind_for_state(conn, fips) or "county"
-    params = _query(region=str(scope), category=category, stage=stage, measure=measure)
-    rollup = f"&rollup={court_kind}" if scope.kind == "state" else ""
-    layers = [(LAYERS[n], f"/api/layers/{n}.geojson?{params}{rollup if n == 'rollups' else ''}")
-              for n in MAP_LAYERS]
-    notes = [SAMPLE_NOTE] + ([] if desert_results_exist(conn) else [f"Deserts: {NO_RESULTS_NOTE}."])
-    m = build_map(layers, bounds=info.bounds, title=f"Upstream Atlas — {info.name}", note=" ".join(notes))
     choices = map_choices(conn)
+    names = {c["code"]: c["name"] for c in choices["categories"]}
+    shown, shown_name, why = _desert_category(conn, scope, category, names)
+    params = _query(region=str(scope), category=category, stage=stage, measure=measure)
+    desert_params = _query(region=str(scope), category=shown, stage=stage, measure=measure)
+    rollup = f"&rollup={court_kind}" if scope.kind == "state" else ""
+    layers = [(LAYERS[n], f"/api/layers/{n}.geojson?{desert_params if n in ('rollups', 'deserts') else params}"
+                          f"{rollup if n == 'rollups' else ''}") for n in MAP_LAYERS]
+    # A state's cells come from vector tiles; a region's few thousand as GeoJSON.
+    tiles = ({"deserts": desert_tiles(conn, category=shown, stage=stage, measure=measure,
+                                       category_name=shown_name)}
+             if scope.kind == "state" else {})
+    notes = [SAMPLE_NOTE] + ([] if desert_results_exist(conn) else [f"Deserts: {NO_RESULTS_NOTE}."])
+    notes += [f"Deserts show {shown_name}: {why}; pick a category to change."] if why else []
+    title = f"Upstream Atlas — {info.name}"
+    m = build_map(layers, bounds=info.bounds, title=title, note=" ".join(notes), tiles=tiles,
+                  collapsed_layers=True)
     regions = [("", f"All of {abbr}")] + [
-        (f"{r['kind']}:{r['code']}", f"{r['name']} ({r['kind']})")
-        for r in scope_choices(conn) if r["state_fips"] == fips
+        (f"{r['kind']}:{r['code']}", f"{r['name']} ({r['kind']})") for r in region_choices(conn, fips)
     ]
     downloads = " ".join(
-        f'<a href="/api/layers/{n}.{ext}?{html.escape(params)}{"&amp;download=1" if ext == "geojson" else ""}'
+        f'<a href="/api/layers/{n}.{ext}?{html.escape(desert_params if n in ("rollups", "deserts") else params)}'
+        f'{"&amp;download=1" if ext == "geojson" else ""}'
         f'{html.escape(rollup) if n == "rollups" else ""}" download>{html.escape(LAYERS[n].title)} {ext.upper()}</a>'
         for n in ("services", "deserts", "rollups", "counties") for ext in ("csv", "geojson")
     )
     report = f"/report/{region or f'state:{abbr}'}" + (f"?{_query(category=category)}" if category else "")
     form = (
-        '<form class="atlas-panel" method="get" action="/map" aria-label="Choose what the map shows">'
+        '<details class="atlas-panel atlas-filters" open><summary><h1>Upstream Atlas: '
+        f'{html.escape(info.name)}</h1> <span class="summary-hint">Filters</span></summary>'
+        '<form method="get" action="/map" aria-label="Choose what the map shows">'
         f'<label>State <select name="state">{_options([("MO", "Missouri"), ("MA", "Massachusetts")], abbr)}</select></label>'
         f'<label>Region <select name="region">{_options(regions, region)}</select></label>'
         f'<label>Category <select name="category">{_options([("", "All categories")] + [(c["code"], c["name"]) for c in choices["categories"]], category)}</select></label>'
@@ -100,10 +141,10 @@ def planner_map(
         f'<details><summary>Download what is shown</summary><p class="downloads">{downloads}</p></details>'
         f'<p class="links"><a href="/embed?{html.escape(_query(region=region or "", category=category, stage=stage, measure=measure))}">'
         "Embed this map on a website</a> · "
-        f'<a href="{html.escape(report)}">Printable gap report</a> · <a href="/docs">API</a></p></form>'
+        f'<a href="{html.escape(report)}">Printable gap report</a> · <a href="/docs">API</a></p></form></details>'
     )
     _root(m).html.add_child(folium.Element(form))
-    return _page(m, f"Upstream Atlas — {info.name}")
+    return _page(m, title)
 
 
 @router.get("/embed/{region}", response_class=HTMLResponse)
@@ -120,11 +161,21 @@ def embed_map(
     scope = RegionRef.parse(region)
     info = scope_info(conn, scope)
     measure = _check_measure(measure)
+    names = {c["code"]: c["name"] for c in map_choices(conn)["categories"]}
+    shown, shown_name, why = _desert_category(conn, scope, category, names)
     params = _query(region=str(scope), category=category, stage=stage, measure=measure)
-    layers = [(LAYERS[n], f"/api/layers/{n}.geojson?{params}") for n in EMBED_LAYERS]
-    m = build_map(layers, bounds=info.bounds, title=info.name, note=SAMPLE_NOTE, basemap=basemap, compact=True)
+    desert_params = _query(region=str(scope), category=shown, stage=stage, measure=measure)
+    layers = [(LAYERS[n], f"/api/layers/{n}.geojson?{desert_params if n == 'deserts' else params}")
+              for n in EMBED_LAYERS]
+    tiles = ({"deserts": desert_tiles(conn, category=shown, stage=stage, measure=measure,
+                                       category_name=shown_name)}
+             if scope.kind == "state" else {})
+    note = "Services are SAMPLE DATA, not real." + (f" Deserts show {shown_name}: {why}." if why else "")
+    m = build_map(layers, bounds=info.bounds, title=info.name, note=note, basemap=basemap, compact=True,
+                  tiles=tiles)
     full = "/map?" + _query(state=info.state_fips, region=str(scope), category=category, stage=stage, measure=measure)
     _root(m).html.add_child(folium.Element(
+        f'<h1 class="visually-hidden">Family services map: {html.escape(info.name)}</h1>'
         f'<a class="atlas-full-link" href="{html.escape(full)}" target="_blank" rel="noopener">'
         "Open the full map ↗</a>"
     ))
@@ -135,18 +186,24 @@ def embed_map(
 def embed_builder(
     conn: Conn,
     request: Request,
+    settings: AppSettings,
     region: Annotated[str | None, Query(max_length=80)] = None,
     category: Text = None,
     stage: Text = None,
     measure: Text = None,
-    width: Annotated[int, Query(ge=200, le=2000)] = 640,
-    height: Annotated[int, Query(ge=200, le=2000)] = 480,
-) -> HTMLResponse:
-    """Pick a region and options, see the embed, copy the <iframe> snippet."""
+    width: Annotated[int, Query(ge=200, le=2000)] = 600,
+    height: Annotated[int, Query(ge=200, le=2000)] = 420,
+    download: Annotated[Literal["page"] | None, Query(description="`page`: a test page to open on your computer")] = None,
+) -> Response:
+    """Pick a region and options, see the embed, copy the <iframe> snippet (or download a test page)."""
     choices = map_choices(conn)
-    regions = [(f"{r['kind']}:{r['code']}", f"{r['name']} ({r['kind']}, {state_abbr(r['state_fips']) or ''})")
-               for r in scope_choices(conn)]
-    region = region or regions[0][0]
+    regions: list[tuple[str, str]] = []
+    for fips in sorted({r["state_fips"] for r in scope_choices(conn)}, key=lambda f: state_abbr(f) != DEFAULT_STATE):
+        abbr = state_abbr(fips) or fips
+        regions.append((f"state:{abbr}", f"All of {scope_info(conn, RegionRef('state', fips)).name} (state)"))
+        regions += [(f"{r['kind']}:{r['code']}", f"{r['name']} ({r['kind']}, {abbr})")
+                    for r in region_choices(conn, fips)]
+    region = region or regions[0][0]  # the state the atlas opens on, whole
     scope = RegionRef.parse(region)
     info = scope_info(conn, scope)
     measure = _check_measure(measure)
@@ -154,8 +211,9 @@ def embed_builder(
     query = _query(category=category, stage=stage, measure=None if measure == DEFAULT_MEASURE else measure)
     src += f"?{query}" if query else ""
     title = "Family services map: " + info.name
-    snippet = (f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
-               f'title="{html.escape(title)}" loading="lazy" style="border:0" '
+    # Responsive: as wide as the column it is put in, keeping the chosen shape (height as a fallback).
+    snippet = (f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
+               f'style="border:0;width:100%;height:auto;aspect-ratio:{width}/{height}" loading="lazy" '
                'referrerpolicy="no-referrer"></iframe>')
     fields = [
         {"name": "region", "label": "Region", "options": regions, "selected": region},
@@ -168,5 +226,14 @@ def embed_builder(
     ]
     full = "/map?" + _query(state=info.state_fips, region=str(scope), category=category, stage=stage,
                             measure=measure)
-    return HTMLResponse(TEMPLATES.get_template("embed_builder.html").render(
-        fields=fields, width=width, height=height, src=src, title=title, snippet=snippet, full_map=full))
+    origins = settings.embed_origins()
+    context = {"fields": fields, "width": width, "height": height, "src": src, "title": title,
+               "snippet": snippet, "full_map": full, "any_site": not origins or "*" in origins,
+               "origins": origins, "site": str(request.base_url).rstrip("/"),
+               "test_page": "/embed?" + _query(region=str(scope), category=category, stage=stage,
+                                               measure=measure, width=str(width), height=str(height),
+                                               download="page")}
+    if download == "page":
+        page = TEMPLATES.get_template("embed_test_page.html").render(**context)
+        return HTMLResponse(page, headers={"Content-Disposition": 'attachment; filename="atlas-map-test.html"'})
+    return HTMLResponse(TEMPLATES.get_template("embed_builder.html").render(**context))

@@ -3,7 +3,7 @@ by MapLibre, QGIS and other GIS tools."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -29,11 +29,14 @@ def tile(
     y: int,
     category: Annotated[str | None, Query(max_length=64)] = None,
     stage: Annotated[str | None, Query(max_length=64)] = None,
+    fields: Annotated[Literal["all", "map"], Query(
+        description="deserts: `map` sends only what a map draws (covered, urban, population, distance_m, "
+                    "threshold_m, access_2sfca), rounded as shown")] = "all",
 ) -> Response:
     """One Mapbox vector tile; 204 when the tile is empty."""
     data = render_tile(conn, layer, z, x, y, category=category or None, stage=stage or None,
                        feature_limit=settings.tile_feature_limit,
-                       points_min_zoom=settings.tile_points_min_zoom)
+                       points_min_zoom=settings.tile_points_min_zoom, for_map=fields == "map")
     if not data:
         return Response(status_code=204, headers=TILE_HEADERS)
     return Response(data, media_type=MVT_MEDIA_TYPE, headers=TILE_HEADERS)

@@ -15,11 +15,28 @@ cells AS (
              access_e2sfca, wkb)
     CROSS JOIN LATERAL ST_GeomFromEWKB(c.wkb) AS geom
 )
-SELECT ST_AsMVT(q, 'deserts', 4096, 'geom') AS tile
-FROM (
-    SELECT h3, category, stage, population, urban, covered, round(distance_m) AS distance_m,
-           threshold_m, access_2sfca, access_e2sfca,
-           ST_AsMVTGeom(ST_Transform(geom, 3857), env.e, 4096, 64, true) AS geom
-    FROM cells, env
-) q
-WHERE geom IS NOT NULL
+-- With for_map, a tile carries only what a map draws and shows, rounded as it is shown (whole
+-- people, distances to 100 m, three significant digits of access): a third of the bytes, so a
+-- statewide map stays light. Only the chosen branch of the CASE runs.
+SELECT CASE WHEN %(for_map)s THEN (
+    SELECT ST_AsMVT(m, 'deserts', 4096, 'geom')
+    FROM (
+        SELECT covered, urban, round(population)::int AS population,
+               (round(distance_m / 100) * 100)::int AS distance_m, round(threshold_m)::int AS threshold_m,
+               CASE WHEN access_2sfca > 0
+                    THEN round(access_2sfca::numeric, (2 - floor(log(access_2sfca)))::int)::float8
+                    ELSE access_2sfca END AS access_2sfca,
+               ST_AsMVTGeom(ST_Transform(geom, 3857), env.e, 4096, 64, true) AS geom
+        FROM cells, env
+    ) m
+    WHERE geom IS NOT NULL
+) ELSE (
+    SELECT ST_AsMVT(q, 'deserts', 4096, 'geom')
+    FROM (
+        SELECT h3, category, stage, population, urban, covered, round(distance_m) AS distance_m,
+               threshold_m, access_2sfca, access_e2sfca,
+               ST_AsMVTGeom(ST_Transform(geom, 3857), env.e, 4096, 64, true) AS geom
+        FROM cells, env
+    ) q
+    WHERE geom IS NOT NULL
+) END AS tile

@@ -3,6 +3,35 @@
 (function () {
   "use strict";
 
+  // Numbers as people read them: whole people, shares in %, distances in miles and km.
+  var MILE = 1609.344;
+  function round1(v) { return Math.round(v * 10) / 10; }
+  function num(v, digits) { return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }); }
+  var FORMATS = {
+    people: function (v) { return num(Math.round(v), 0); },
+    percent: function (v) { return Math.round(v * 100) + "%"; },
+    miles: function (v) { return num(v / MILE, 1) + " mi (" + num(v / 1000, 1) + " km)"; },
+    per10k: function (v) { return num(v * 10000, 1) + " per 10,000 people"; },
+    yesno: function (v) { return v ? "yes" : "no"; },
+    place: function (v) { return v ? "town or city" : "rural"; }
+  };
+  function shownText(value, format) {
+    if (Array.isArray(value)) return value.join(", ");
+    return (format && FORMATS[format] && typeof value !== "string") ? FORMATS[format](value) : String(value);
+  }
+  // The number a reader sees for a cell drawn from a tile; it decides the cell's class, as
+  // layers/deserts.py decides it for GeoJSON features (`Scale.rule`).
+  var RULES = {
+    people: function (p) { return p.population === undefined ? null : (p.covered ? 0 : Math.round(p.population)); },
+    miles: function (p) { return p.distance_m === undefined ? null : round1(p.distance_m / MILE); },
+    per10k: function (p) { return p.access_2sfca === undefined ? null : round1(p.access_2sfca * 10000); }
+  };
+  function bandOf(shown, classes) {
+    if (shown === null || shown === undefined) return null;
+    for (var i = 0; i < classes.length; i++) if (classes[i].upper === null || shown <= classes[i].upper) return i;
+    return null;
+  }
+
   function popupNode(props, fields) {
     var box = document.createElement("div");
     box.className = "atlas-popup";
@@ -19,7 +48,7 @@
       var dt = document.createElement("dt");
       dt.textContent = f[1];
       var dd = document.createElement("dd");
-      dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
+      dd.textContent = shownText(value, f[2]);
       dl.appendChild(dt);
       dl.appendChild(dd);
     });
@@ -43,6 +72,7 @@
     target.on("click", function (e) {
       var m = e.layer;
       if (!m || !m.feature) return;
+      L.DomEvent.stopPropagation(e);
       if (!m.getPopup()) m.bindPopup(function () { return popupNode(m.feature.properties, spec.popup); });
       m.openPopup();
     });
@@ -56,17 +86,27 @@
     return (c === null || c === undefined || !classes[c]) ? (data.legend ? data.legend.no_data_color : "#d1d5db") : classes[c].color;
   }
 
-  function polygonLayer(data, spec) {
+  function polygonLayer(data, spec, outlineOnly) {
     return L.geoJSON(data, {
       style: function (f) {
-        if (!spec.choropleth) return spec.style;
         var s = {};
         Object.keys(spec.style).forEach(function (k) { s[k] = spec.style[k]; });
-        s.fillColor = classColor(data, f);
+        // Over desert cells a boundary is its outline: a click inside it is the cell's.
+        if (outlineOnly && !spec.choropleth) s.fill = false;
+        if (spec.choropleth) s.fillColor = classColor(data, f);
         return s;
       },
       onEachFeature: function (f, layer) {
-        layer.bindPopup(function () { return popupNode(f.properties, spec.popup); });
+        if (!outlineOnly || spec.name === "deserts") {
+          layer.bindPopup(function () { return popupNode(f.properties, spec.popup); });
+          return;
+        }
+        // Under desert cells a click is the cell's; elsewhere the boundary's (or rollup's) own.
+        layer.on("click", function (e) {
+          if (cellHit && cellHit(e.latlng)) return;
+          L.DomEvent.stop(e);
+          L.popup().setLatLng(e.latlng).setContent(popupNode(f.properties, spec.popup)).openOn(layer._map);
+        });
       }
     });
   }
@@ -88,7 +128,7 @@
         sw.className = "fill";
         sw.style.backgroundColor = c.color;
         li.appendChild(sw);
-        li.appendChild(document.createTextNode(c.label + " (" + c.count + ")"));
+        li.appendChild(document.createTextNode(c.count === null || c.count === undefined ? c.label : c.label + " (" + num(c.count, 0) + ")"));
         list.appendChild(li);
       });
       item.appendChild(list);
@@ -102,17 +142,61 @@
   }
 
   var loaded = {};
+  var cellHit = null;  // the desert cell (from tiles) under a point, while the cells are shown
+
+  // Desert cells from vector tiles, above the boundary and rollup layers; a click finds its cell.
+  function cellTiles(map, spec, group) {
+    var legend = spec.tiles.legend, rule = RULES[legend.rule];
+    if (!map.getPane("atlasCells")) {
+      var pane = map.createPane("atlasCells");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+    }
+    var layer = AtlasTiles.tileLayer({
+      url: spec.tiles.url, layer: "deserts", nativeZoom: spec.tiles.native_zoom, pane: "atlasCells",
+      opacity: spec.style.fillOpacity,
+      color: function (p) { var c = bandOf(rule(p), legend.classes); return c === null ? null : legend.classes[c].color; }
+    });
+    group.addLayer(layer);
+    layer.on("load", function () { document.body.setAttribute("data-atlas-tiles", "drawn"); });
+    cellHit = function (latlng) { return map.hasLayer(group) ? layer.featureAt(map, latlng) : null; };
+    map.on("click", function (e) {
+      if (!map.hasLayer(group)) return;
+      var f = layer.featureAt(map, e.latlng);
+      if (!f) return;
+      L.popup().setLatLng(e.latlng).setContent(popupNode(f.properties, spec.popup)).openOn(map);
+    });
+    drawLegend(spec, legend);
+    return layer;
+  }
 
   function load(map, specs, groups) {
     var status = document.querySelector(".atlas-legend .status");
-    var pending = specs.length;
     var counts = {};
+    var hasCells = specs.some(function (s) { return s.name === "deserts"; });
+    specs.filter(function (s) { return s.tiles; }).forEach(function (spec) {
+      loaded[spec.name] = cellTiles(map, spec, groups[spec.group]);
+      counts[spec.name] = "tiles";
+    });
+    // A layer's classes show in the legend only while the layer is on.
+    function legendState() {
+      specs.forEach(function (spec) {
+        var item = document.querySelector('.atlas-legend li[data-layer="' + spec.name + '"]');
+        if (item) item.classList.toggle("off", !map.hasLayer(groups[spec.group]));
+      });
+    }
+    map.on("overlayadd overlayremove", legendState);
+    legendState();
+    specs = specs.filter(function (s) { return !s.tiles; });
+    var pending = specs.length;
+    var filters = document.querySelector("details.atlas-filters");
+    if (filters && window.matchMedia && window.matchMedia("(max-width: 640px)").matches) filters.open = false;
     specs.forEach(function (spec) {
       // "same-origin" matches the page's <link rel=preload crossorigin=anonymous>; no cookies are ever set.
       fetch(spec.url, { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (data) {
-          var layer = spec.geometry === "point" ? pointLayer(data, spec) : polygonLayer(data, spec);
+          var layer = spec.geometry === "point" ? pointLayer(data, spec) : polygonLayer(data, spec, hasCells);
           groups[spec.group].addLayer(layer);
           loaded[spec.name] = layer;
           counts[spec.name] = data.features.length;
@@ -123,6 +207,9 @@
         .finally(function () {
           pending -= 1;
           if (pending === 0) {
+            // Cells drawn as GeoJSON lie above boundaries, services above cells: clicks go to them.
+            specs.forEach(function (s) { if (s.name === "deserts") groups[s.group].bringToFront(); });
+            specs.forEach(function (s) { if (s.geometry === "point" && groups[s.group].bringToFront) groups[s.group].bringToFront(); });
             document.body.setAttribute("data-atlas-loaded", JSON.stringify(counts));
             if (status) status.textContent = "";
           }
@@ -131,5 +218,5 @@
     if (status) status.textContent = "Loading…";
   }
 
-  window.AtlasMap = { load: load, popupNode: popupNode, layers: loaded };
+  window.AtlasMap = { load: load, popupNode: popupNode, layers: loaded, formats: FORMATS };
 })();

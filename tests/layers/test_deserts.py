@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from geo.deserts.results import NO_RESULTS_NOTE
 from geo.scope import RegionRef
-from layers.classes import classify
+from layers.classes import NO_GAP_COLOR, classify
 from layers.registry import LAYERS, LayerFilter
 
 MISSOURI = LayerFilter(state_fips="29", category="food")
@@ -17,7 +17,7 @@ def test_classify_puts_each_value_in_the_class_whose_range_holds_it():
     assert len(bins) == 3 and classes[-1] is None
     for value, cls in zip(values[:-1], classes[:-1], strict=True):
         assert cls is not None and bins[cls].lower <= value <= bins[cls].upper
-    assert sum(b.count for b in bins) == 9
+    assert sum(b.count or 0 for b in bins) == 9
     assert bins[0].color != bins[-1].color
 
 
@@ -32,10 +32,11 @@ def test_desert_cells_are_classed_by_the_measure_and_come_from_the_latest_run(co
     assert {f["properties"]["run_id"] for f in data["features"]} == {desert_results["new"]}
     assert all(f["properties"]["distance_m"] < 99_999 for f in data["features"])
     legend = data["legend"]
-    assert legend["title"].startswith("Desert cells") and len(legend["classes"]) >= 3
-    assert all(" km" in c["label"] for c in legend["classes"])
-    farthest = max(data["features"], key=lambda f: f["properties"]["distance_m"])
-    assert farthest["properties"]["_class"] == len(legend["classes"]) - 1
+    assert legend["title"].startswith("Cells of about 5 km²") and len(legend["classes"]) == 5
+    assert all(" mi" in c["label"] and " km)" in c["label"] for c in legend["classes"])  # fixed bands, units
+    farthest = max(data["features"], key=lambda f: f["properties"]["distance_m"])  # 26 km = 16.2 mi
+    assert legend["classes"][farthest["properties"]["_class"]]["label"] == "10 to 19.9 mi (16–32 km)"
+    assert farthest["properties"]["_value"] == "16.2 mi (26.0 km)"
 
 
 def test_desert_cells_outside_the_scope_are_left_out(conn, desert_results):
@@ -48,7 +49,9 @@ def test_rollups_colour_regions_by_share_beyond_reach_with_breaks_in_percent(con
     by_code = {f["properties"]["code"]: f["properties"] for f in data["features"]}
     assert set(by_code) == {"29019", "29051", "29027", "29089"}
     assert by_code["29027"]["_class"] > by_code["29019"]["_class"]  # 80% beyond reach is darker than 10%
-    assert all(c["label"].endswith("%") for c in data["legend"]["classes"])
+    assert all("%" in c["label"] for c in data["legend"]["classes"])
+    assert data["legend"]["classes"][0]["color"] == NO_GAP_COLOR  # nobody beyond reach is not amber
+    assert by_code["29027"]["_value"] == "80%"
     circuits = LAYERS["rollups"].fetch(conn, LayerFilter(scope=RegionRef("circuit", "MO-13"), category="food",
                                                          rollup_kind="circuit"))
     assert [f["properties"]["code"] for f in circuits["features"]] == ["MO-13"]
