@@ -50,7 +50,8 @@ def main() -> None:
             wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
             total_wall += wall
             total_cpu += cpu
-            cells = conn.execute("SELECT cells FROM desert_run WHERE id = %s", [run_id]).fetchone()["cells"]
+            row = conn.execute("SELECT cells FROM desert_run WHERE id = %s", [run_id]).fetchone()
+            cells = row["cells"] if row else 0
             rows.append((f"state {state}: {cells:,} cells × 20 categories, rollups × 7 stage choices", wall, cpu))
             ids.append(run_id)
             print(f"state {state}: {wall:.1f} s wall, {cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f}", flush=True)
@@ -59,7 +60,8 @@ def main() -> None:
         for t in TABLES:
             conn.execute(f"VACUUM {t}")  # noqa: S608 - fixed names
         sizes = stored_bytes(conn, ids)
-        others = conn.execute("SELECT count(*) AS n FROM desert_run WHERE NOT id = ANY(%s)", [ids]).fetchone()["n"]
+        other = conn.execute("SELECT count(*) AS n FROM desert_run WHERE NOT id = ANY(%s)", [ids]).fetchone()
+        others = other["n"] if other else 0
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()} on {os.cpu_count()} cores")
     print("| step | wall s | CPU s (this process) |\n| --- | --- | --- |")
     for name, wall, cpu in rows:
