@@ -12,6 +12,7 @@ autoescape, and the map gets its points as escaped JSON drawn by static/find.js 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from functools import cache
 from typing import Annotated
@@ -44,6 +45,7 @@ RADII_KM = (10, 25, 40, 80, 160)
 DEFAULT_RADIUS_KM = 40
 MAX_LIST = 50
 COSTS = ("free", "sliding scale", "insurance")
+US_PHONE = re.compile(r"\((\d{3})\) (\d{3})-(\d{4})")
 
 
 @cache
@@ -88,7 +90,9 @@ def _prepare(item: dict, lang: str) -> dict:
     item["distance_band_text"] = _band_es(band) if lang == "es" else band
     help_text = item.get("how_to_get_help") or ""
     if lang == "es" and help_text.startswith("Call "):  # the default made from the phone
-        item["how_to_get_help"] = "Llame al " + help_text[len("Call "):]
+        help_text = "Llame al " + help_text[len("Call "):]
+    # A phone number in running text never breaks across lines: no-break space and hyphen.
+    item["how_to_get_help"] = US_PHONE.sub("(\\1)\u00a0\\2\u2011\\3", help_text) or None
     return item
 
 
@@ -211,7 +215,7 @@ def find_list(request: Request, conn: Conn, lang: Annotated[str | None, Query(ma
     ids = list(dict.fromkeys(id or []))[:MAX_LIST]
     items = [_prepare(item, language) for item in services_at_locations(conn, ids)]
     link = str(request.base_url).rstrip("/") + "/find/list?" + urlencode(
-        [("lang", language)] + [("id", i) for i in ids])
+        [("lang", language)] + [("id", item["id"]) for item in items])  # the ones still listed
     qr = segno.make(link, error="m").svg_inline(scale=3, dark="#111827", border=2) if items else ""
     t = LABELS[language]
     count = t["list_count_one"] if len(items) == 1 else t["list_count"].format(n=len(items))

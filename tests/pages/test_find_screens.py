@@ -65,6 +65,7 @@ def test_form_results_error_and_spanish_have_no_axe_violations(browser, live_ser
         _clean(page)
         _search(page, live_server, "Kansas City", lang="es")
         _clean(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
         page.screenshot(path=str(artifacts / f"find-results-es-{name}.png"))
     finally:
         context.close()
@@ -87,7 +88,8 @@ def test_after_a_search_on_a_phone_the_heading_is_in_view_and_the_list_comes_bef
         phone.keyboard.press("Tab")
     first_tel = next(i for i, o in enumerate(order) if o.startswith("tel|"))
     assert not any("leaflet" in o for o in order[:first_tel]), order
-    # Phone links: a finger's height, and the number on one line.
+    # Nothing scrolls sideways; phone links are a finger's height, and each number on one line.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     for link in phone.locator("a.tel").all()[:10]:
         box = link.bounding_box()
         assert box and box["height"] >= 44
