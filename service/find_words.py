@@ -42,7 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Tick services to make a list to print or send. The list link holds only the services, never "
             "where you searched.",
         "list_title": "My list of services", "list_empty": "This list has no services that we know. "
-        "They may have closed.", "list_link": "Link to this list", "copy": "Copy link",
+        "They may have closed.", "list_link": "Link to this list", "copy_link": "Copy link",
         "copied": "Link copied.", "qr": "Scan to open this list on a phone.",
         "new_search": "New search", "print_list": "Print this list", "list_count_one": "1 service",
         "list_count": "{n} services", "choose": "Which one do you mean?", "home": "Upstream Atlas home",
@@ -80,7 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Marque servicios para hacer una lista para imprimir o enviar. El enlace de la lista solo "
             "lleva los servicios, nunca dónde buscó.",
         "list_title": "Mi lista de servicios", "list_empty": "Esta lista no tiene servicios que conozcamos. "
-        "Puede que hayan cerrado.", "list_link": "Enlace a esta lista", "copy": "Copiar enlace",
+        "Puede que hayan cerrado.", "list_link": "Enlace a esta lista", "copy_link": "Copiar enlace",
         "copied": "Enlace copiado.", "qr": "Escanee para abrir esta lista en un teléfono.",
         "new_search": "Nueva búsqueda", "print_list": "Imprimir esta lista", "list_count_one": "1 servicio",
         "list_count": "{n} servicios", "choose": "¿Cuál quiere decir?", "home": "Inicio de Upstream Atlas",

@@ -183,9 +183,15 @@ def test_a_shared_list_holds_service_ids_only_and_prints_with_a_qr_code(page, li
     listed = page.locator("li.result h2").all_inner_texts()
     assert listed == [names[0], names[2]]
     assert page.locator("#share-url").input_value() == page.url
+    assert page.get_by_role("button", name="Copy link").is_visible()
     assert page.locator(".qr svg path").count() == 1
     _clean(page)
     page.screenshot(path=str(artifacts / "find-list-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    _clean(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(artifacts / "find-list-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
     page.emulate_media(media="print")
     assert page.locator(".qr svg").is_visible() and not page.locator("#copy-button").is_visible()
     assert re.search(r"Printed on \w+ \d+, \d{4}", page.inner_text("main"))
