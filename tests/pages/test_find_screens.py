@@ -208,3 +208,19 @@ def test_print_shows_the_search_and_the_date_without_a_focus_outline(page, live_
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "none"
     assert not page.locator(".pick").first.is_visible()
     page.screenshot(path=str(artifacts / "find-print.png"), full_page=True)
+
+
+def test_without_javascript_the_same_forms_search_page_and_choose(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/find")
+        page.locator("#near").fill("Springfield")
+        page.locator("button.primary").click()
+        page.get_by_role("button", name="Springfield, MO").click()
+        assert "centre of Springfield, MO" in page.locator(".origin-note").inner_text()
+        page.get_by_role("button", name="Next page").click()
+        assert page.locator("ol.results").get_attribute("start") == "21"
+        assert "Springfield" not in page.url and page.context.cookies() == []
+    finally:
+        context.close()
