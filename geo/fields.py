@@ -195,7 +195,8 @@ def check_schedule_days(freq: str, byday: str, bymonthday: str | None) -> None:
             raise FieldProblem("byday", f"{token!r} is not a {freq.lower()} day (like {example})")
     for token in filter(None, (bymonthday or "").split(",")):
         if freq != "MONTHLY":
-            raise FieldProblem("bymonthday", "days of the month need freq MONTHLY")
+            raise FieldProblem("bymonthday", f"{bymonthday!r} are days of the month, which need freq MONTHLY "
+                                             f"(this rule is {freq}): drop bymonthday or make the rule MONTHLY")
         if not re.fullmatch(r"-?\d{1,2}", token) or not (1 <= abs(int(token)) <= 31):
             raise FieldProblem("bymonthday", f"{token!r} is not a day of the month (1 to 31, or -1 for the last)")
     if not byday and not bymonthday:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from geo.db import Connection
 
-TAXONOMY_ID = "upstream-atlas-categories"
+# A UUID, as HSDS 3 requires (migration 0014 renamed the former "upstream-atlas-categories").
+TAXONOMY_ID = "9f0f67e8-4fc4-54d0-9b8c-146cbb57ba2b"
 TAXONOMY = "upstream-atlas"
 _NAMESPACE = uuid.UUID("5b0c7c47-6f7e-4a3e-9d43-8f1f5a0b6c21")
 

@@ -23,6 +23,7 @@ from geo.errors import BadRequest, NotFound, RowError, ValidationFailed
 from geo.fields import parse_phone
 from geo.gazetteer import zip_timezone
 from geo.geocode import StateShapes, state_problem
+from geo.ids import child_id
 from geo.keys import ApiKey, NotAllowed
 from geo.languages import find_language
 from geo.overlay import county_at
@@ -134,11 +135,11 @@ def _set_service_links(conn: Connection, service_id: str, fields: dict[str, Any]
                  AND a.link_entity = 'service' AND a.link_id = %s""",
             [TAXONOMY, service_id],
         )
-        for code in dict.fromkeys(fields["categories"]):
+        for i, code in enumerate(dict.fromkeys(fields["categories"])):
             conn.execute(
-                """INSERT INTO attribute (link_id, taxonomy_term_id, link_entity, label)
-                   VALUES (%s, %s, 'service', 'category')""",
-                [service_id, term_id(code)],
+                """INSERT INTO attribute (id, link_id, taxonomy_term_id, link_entity, label)
+                   VALUES (%s, %s, %s, 'service', 'category')""",
+                [child_id(service_id, "category", i), service_id, term_id(code)],
             )
     if fields.get("stages") is not None:
         conn.execute("DELETE FROM service_stage WHERE service_id = %s", [service_id])
@@ -146,15 +147,15 @@ def _set_service_links(conn: Connection, service_id: str, fields: dict[str, Any]
             conn.execute("INSERT INTO service_stage (service_id, stage_code) VALUES (%s, %s)", [service_id, stage])
     if fields.get("languages") is not None:
         conn.execute("DELETE FROM language WHERE service_id = %s", [service_id])
-        for code in dict.fromkeys(fields["languages"]):
-            conn.execute("INSERT INTO language (service_id, code, name) VALUES (%s, %s, %s)",
-                         [service_id, code, find_language(code).name])
+        for i, code in enumerate(dict.fromkeys(fields["languages"])):
+            conn.execute("INSERT INTO language (id, service_id, code, name) VALUES (%s, %s, %s, %s)",
+                         [child_id(service_id, "language", i), service_id, code, find_language(code).name])
     if fields.get("phones") is not None:
         conn.execute("DELETE FROM phone WHERE service_id = %s", [service_id])
-        for text in dict.fromkeys(fields["phones"]):
+        for i, text in enumerate(dict.fromkeys(fields["phones"])):
             phone = parse_phone(text)
-            conn.execute("INSERT INTO phone (service_id, number, extension, type) VALUES (%s, %s, %s, %s)",
-                         [service_id, phone.number, phone.extension, phone.type])
+            conn.execute("INSERT INTO phone (id, service_id, number, extension, type) VALUES (%s, %s, %s, %s, %s)",
+                         [child_id(service_id, "phone", i), service_id, phone.number, phone.extension, phone.type])
     if fields.get("location_ids") is not None:
         wanted = list(dict.fromkeys(fields["location_ids"]))
         conn.execute("DELETE FROM service_at_location WHERE service_id = %s AND NOT location_id = ANY(%s)",
@@ -183,7 +184,7 @@ def _set_hours(conn: Connection, service_id: str, hours: list[dict[str, Any]]) -
             """INSERT INTO schedule (id, service_id, freq, byday, bymonthday, opens_at, closes_at, tz_name,
                                      valid_from, valid_to, description)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            [f"{service_id}:schedule:{i:04d}", service_id, h["freq"], h["byday"], h.get("bymonthday") or None,
+            [child_id(service_id, "schedule", i), service_id, h["freq"], h["byday"], h.get("bymonthday") or None,
              h["opens_at"], h["closes_at"], tz, h.get("valid_from"), h.get("valid_to"), h.get("description")])
 
 

@@ -4,15 +4,14 @@ services and locations, then COPY of their details straight into their tables.""
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-import uuid
 from collections.abc import Callable
 
 import shapely
 
 from geo.db import Connection, copy_rows, query
 from geo.gazetteer import zip_timezone
+from geo.ids import child_id, record_id
 from geo.importer.records import Record
 from geo.languages import normalised_row
 from geo.overlay import counties_of_points
@@ -24,19 +23,6 @@ Progress = Callable[[str, int], Callable[[int], None]]
 
 def no_progress(_description: str, _total: int) -> Callable[[int], None]:
     return lambda _n: None
-
-
-_NAMESPACE = uuid.UUID("7f3b8a52-55d4-4c1e-8a7e-2d0f6b1c9e14")
-_NAMESPACE_BYTES = _NAMESPACE.bytes
-_VARIANT = "89ab"
-
-
-def record_id(source: str, kind: str, source_id: str) -> str:
-    """Our id for a source's record: the same source id always gives the same row. Equal to
-    uuid.uuid5(_NAMESPACE, name), formatted from the SHA-1 directly, since an import makes several
-    per row (timings: bench/README.md)."""
-    h = hashlib.sha1(_NAMESPACE_BYTES + f"{source}\x1f{kind}\x1f{source_id}".encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
 _term_id = functools.cache(term_id)
@@ -60,6 +46,33 @@ def existing_hashes(conn: Connection, source: str, source_ids: list[str]) -> dic
         [source, source_ids],
     ).fetchall()
     return {r["source_id"]: r["import_hash"] for r in rows}
+
+
+_OUR_IDS = """
+SELECT 'service' AS kind, id, source_id FROM service WHERE source = %(source)s AND id = ANY(%(ids)s)
+UNION ALL SELECT 'organization', id, source_id FROM organization WHERE source = %(source)s AND id = ANY(%(ids)s)
+UNION ALL SELECT 'location', id, source_id FROM location WHERE source = %(source)s AND id = ANY(%(ids)s)
+UNION ALL SELECT 'service_area', a.id, a.source_id FROM service_area a JOIN service s ON s.id = a.service_id
+          WHERE s.source = %(source)s AND a.id = ANY(%(ids)s)
+"""
+
+
+def recognise_our_ids(conn: Connection, source: str, records: list[Record]) -> None:
+    """A file that names records by the ids we gave them (an HSDS export of this source, whose ids
+    are ours, geo.importer.hsds_export) is about the source's own records: back to their own ids."""
+    given = {i for r in records for i in (r.source_id, r.organization_id, *(p.source_id for p in r.places),
+                                            *(a.source_id for a in r.areas))}
+    rows = conn.execute(_OUR_IDS, {"source": source, "ids": sorted(given)}).fetchall()
+    own = {(row["kind"], row["id"]): row["source_id"] for row in rows if row["source_id"]}
+    if not own:
+        return
+    for r in records:
+        r.source_id = own.get(("service", r.source_id), r.source_id)
+        r.organization_id = own.get(("organization", r.organization_id), r.organization_id)
+        for p in r.places:
+            p.source_id = own.get(("location", p.source_id), p.source_id)
+        for a in r.areas:
+            a.source_id = own.get(("service_area", a.source_id), a.source_id)
 
 
 def _steps() -> list[str]:
@@ -102,16 +115,16 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
                               record_id(source, "address", p.source_id), p.address_1, p.city, p.state,
                               p.postal_code, None))
         for i, ph in enumerate(r.phones):
-            phones.append((f"{sid}:phone:{i:04d}", sid, ph.number, ph.extension, ph.type))
+            phones.append((child_id(sid, "phone", i), sid, ph.number, ph.extension, ph.type))
         for i, h in enumerate(r.hours):
-            schedules.append((f"{sid}:schedule:{i:04d}", sid, h.freq, h.byday, h.bymonthday, h.opens_at,
+            schedules.append((child_id(sid, "schedule", i), sid, h.freq, h.byday, h.bymonthday, h.opens_at,
                               h.closes_at, tz, h.valid_from, h.valid_to, h.description))
         for i, lang in enumerate(r.languages):  # ISO 639 codes (a restored row may hold a name only)
-            languages.append((f"{sid}:language:{i:04d}", sid, *normalised_row(lang, None)))
-        for code in r.categories:
-            attributes.append((f"{sid}:category:{code}", sid, _term_id(code), "service", "category"))
+            languages.append((child_id(sid, "language", i), sid, *normalised_row(lang, None)))
+        for i, code in enumerate(r.categories):
+            attributes.append((child_id(sid, "category", i), sid, _term_id(code), "service", "category"))
         stages.extend((sid, s) for s in r.stages)
-        costs.extend((f"{sid}:cost:{i:04d}", sid, option) for i, option in enumerate(r.costs))
+        costs.extend((child_id(sid, "cost", i), sid, option) for i, option in enumerate(r.costs))
         for i, a in enumerate(r.areas):
             geom = shapely.from_geojson(a.extent) if a.extent else None
             area_id = a.source_id or f"{r.source_id}#{i}"

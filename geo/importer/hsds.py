@@ -48,10 +48,14 @@ class Row:
     file: str
     line: int
     data: dict[str, str]
+    path: str = ""  # in JSON, where in the item the row's object is (`schedules[0].`)
 
     def get(self, key: str) -> str:
         value = self.data.get(key)
         return "" if value is None else str(value).strip()
+
+    def error(self, field_name: str, reason: str) -> RowError:
+        return RowError(self.file, self.line, self.path + field_name, reason)
 
 
 @dataclass
@@ -127,54 +131,84 @@ def _service_objects(path: Path) -> list[tuple[int, dict]]:
     return list(enumerate(data, start=1))
 
 
+def _as_services(name: str, line: int, obj: object) -> list[dict]:
+    """The service objects an HSDS JSON item holds: a service; an organization's services; a
+    service at a location's service (there, with its location). Anything else is said to be so."""
+    if not isinstance(obj, dict):
+        raise BadRequest(f"{name}:{line}: expected an HSDS service object, not {type(obj).__name__}")
+    if isinstance(obj.get("services"), list):  # an organization with its services
+        org = {k: v for k, v in obj.items() if not isinstance(v, list | dict)}
+        return [{**svc, "organization": svc.get("organization") or org} for svc in obj["services"]
+                if isinstance(svc, dict)]
+    if isinstance(obj.get("service"), dict) and isinstance(obj.get("location"), dict):  # a service at a location
+        sal = {k: v for k, v in obj.items() if k != "service"}
+        return [{**obj["service"], "service_at_locations": [sal]}]
+    if "location_type" in obj or "taxonomy_detail" in obj or "taxonomy" in obj and "name" in obj and "status" not in obj:
+        what = "a location" if "location_type" in obj else "a taxonomy term"
+        raise BadRequest(f"{name}:{line}: this is {what}, not a service: import services (each with its "
+                         "service_at_locations), an organization with its services, or a service at a location")
+    return [obj]
+
+
 def flatten_services(path: Path, items: list[tuple[int, dict]]) -> Tables:
-    """Nested HSDS service objects → HSDS tables (the same shape a CSV package has)."""
+    """Nested HSDS service objects → HSDS tables (the same shape a CSV package has); each row keeps
+    the JSON path of its object, so a problem is reported where it is (`schedules[0].byday`)."""
     tables = Tables()
     name = path.name
 
-    def add(table: str, line: int, obj: dict, **links: str | None) -> None:
+    def add(table: str, line: int, at: str, obj: dict, **links: str | None) -> None:
         flat = {k: v for k, v in obj.items() if not isinstance(v, list | dict)}
         flat.update({k: v for k, v in links.items() if v is not None})
-        tables.rows[table].append(Row(name, line, {k: "" if v is None else str(v) for k, v in flat.items()}))
+        tables.rows[table].append(Row(name, line, {k: "" if v is None else str(v) for k, v in flat.items()},
+                                      f"{at}." if at else ""))
 
-    for line, svc in items:
-        if not isinstance(svc, dict):
-            raise BadRequest(f"{name}:{line}: expected an HSDS service object")
-        sid = str(svc.get("id") or "")
-        org = svc.get("organization") or {}
-        add("services", line, svc, organization_id=str(svc.get("organization_id") or org.get("id") or ""))
-        if org:
-            add("organizations", line, org)
-        for ph in svc.get("phones") or []:
-            add("phones", line, ph, service_id=sid)
-        for sch in svc.get("schedules") or []:
-            add("schedules", line, sch, service_id=sid)
-        for lang in svc.get("languages") or []:
-            add("languages", line, lang, service_id=sid)
-        for area in svc.get("service_areas") or []:
-            extent = area.get("extent")
-            area = {**area, "extent": json.dumps(extent) if isinstance(extent, dict) else extent}
-            add("service_areas", line, area, service_id=sid)
-        for att in svc.get("attributes") or []:
-            term = att.get("taxonomy_term") or {}
-            if term:
-                add("taxonomy_terms", line, term)
-            add("attributes", line, att, link_id=att.get("link_id") or sid,
-                link_entity=att.get("link_entity") or "service",
-                taxonomy_term_id=att.get("taxonomy_term_id") or term.get("id"))
-        for sal in svc.get("service_at_locations") or []:
-            loc = sal.get("location") or {}
-            lid = str(sal.get("location_id") or loc.get("id") or "")
-            add("service_at_location", line, sal, service_id=sid, location_id=lid)
-            for sch in sal.get("schedules") or []:
-                add("schedules", line, sch, service_id=sid)
-            if loc:
-                add("locations", line, loc)
-                for adr in loc.get("addresses") or []:
-                    add("addresses", line, adr, location_id=lid)
-                for sch in loc.get("schedules") or []:
-                    add("schedules", line, sch, service_id=sid)
+    def each(parent: dict, key: str, at: str) -> Iterator[tuple[str, dict]]:
+        for i, obj in enumerate(parent.get(key) or []):
+            if isinstance(obj, dict):
+                yield f"{at}{'.' if at else ''}{key}[{i}]", obj
+
+    for line, item in items:
+        for svc in _as_services(name, line, item):
+            _flatten_service(svc, line, add, each)
     return tables
+
+
+def _flatten_service(svc: dict, line: int, add: Callable[..., None],
+                     each: Callable[[dict, str, str], Iterator[tuple[str, dict]]]) -> None:
+    sid = str(svc.get("id") or "")
+    org = svc.get("organization") or {}
+    add("services", line, "", svc, organization_id=str(svc.get("organization_id") or org.get("id") or ""))
+    if org:
+        add("organizations", line, "organization", org)
+    for at, ph in each(svc, "phones", ""):
+        add("phones", line, at, ph, service_id=sid)
+    for at, sch in each(svc, "schedules", ""):
+        add("schedules", line, at, sch, service_id=sid)
+    for at, lang in each(svc, "languages", ""):
+        add("languages", line, at, lang, service_id=sid)
+    for at, area in each(svc, "service_areas", ""):
+        extent = area.get("extent")
+        area = {**area, "extent": json.dumps(extent) if isinstance(extent, dict) else extent}
+        add("service_areas", line, at, area, service_id=sid)
+    for at, att in each(svc, "attributes", ""):
+        term = att.get("taxonomy_term") or {}
+        if term:
+            add("taxonomy_terms", line, f"{at}.taxonomy_term", term)
+        add("attributes", line, at, att, link_id=att.get("link_id") or sid,
+            link_entity=att.get("link_entity") or "service",
+            taxonomy_term_id=att.get("taxonomy_term_id") or term.get("id"))
+    for at, sal in each(svc, "service_at_locations", ""):
+        loc = sal.get("location") or {}
+        lid = str(sal.get("location_id") or loc.get("id") or "")
+        add("service_at_location", line, at, sal, service_id=sid, location_id=lid)
+        for sat, sch in each(sal, "schedules", at):
+            add("schedules", line, sat, sch, service_id=sid)
+        if loc:
+            add("locations", line, f"{at}.location", loc)
+            for aat, adr in each(loc, "addresses", f"{at}.location"):
+                add("addresses", line, aat, adr, location_id=lid)
+            for sat, sch in each(loc, "schedules", f"{at}.location"):
+                add("schedules", line, sat, sch, service_id=sid)
 
 
 # --- tables → records -----------------------------------------------------------------------
@@ -212,7 +246,7 @@ def _make_valid_area(extent: str) -> tuple[str | None, str | None, str | None]:
     try:
         geom = shapely.from_geojson(extent)
     except Exception:  # noqa: BLE001 - shapely raises GEOSException for any malformed GeoJSON
-        return None, None, "is not GeoJSON geometry"
+        return None, None, f"{extent[:60]!r} is not GeoJSON geometry (give a Polygon or MultiPolygon in GeoJSON)"
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return None, None, f"is a {geom.geom_type}, not a Polygon or MultiPolygon"
     note = None
@@ -261,7 +295,7 @@ def _language_codes(rows: list[Row], errors: list[RowError]) -> list[str]:
         found = language_or_none(code) or language_or_none(name)
         if found is None:
             field_name, value = ("code", code) if code else ("name", name)
-            errors.append(RowError(row.file, row.line, field_name, unknown_language(value)))
+            errors.append(row.error(field_name, unknown_language(value)))
             continue
         if found.code not in codes:
             codes.append(found.code)
@@ -309,7 +343,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
         elif org is None:
             record.reject("organization_id", f"no organization with id {org_id!r}")
         elif not record.organization:
-            record.errors.append(RowError(org.file, org.line, "name", "is required and empty"))
+            record.errors.append(org.error("name", "is required and empty"))
         if record.status not in ("active", "inactive", "defunct", "temporarily closed"):
             record.reject("status", f"{record.status!r} is not active, inactive, defunct or temporarily closed")
         for att in attributes.get(sid, []):
@@ -317,7 +351,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
                 continue
             term = terms.get(att.get("taxonomy_term_id"))
             if term is None:
-                record.errors.append(RowError(att.file, att.line, "taxonomy_term_id",
+                record.errors.append(att.error("taxonomy_term_id",
                                               f"no taxonomy term with id {att.get('taxonomy_term_id')!r}"))
                 continue
             taxonomy = term.get("taxonomy")
@@ -327,13 +361,13 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             elif taxonomy == STAGE_TAXONOMY:
                 code = vocab.stage(word) or vocab.stage(term.get("name"))
                 if code is None:
-                    record.errors.append(RowError(term.file, term.line, "code", f"unknown stage {word!r}"))
+                    record.errors.append(term.error("code", f"unknown stage {word!r}"))
                 elif code not in record.stages:
                     record.stages.append(code)
             elif taxonomy in ("", "upstream-atlas") or vocab.category(word) or vocab.category(term.get("name")):
                 code = vocab.category(word) or vocab.category(term.get("name"))
                 if code is None:
-                    record.errors.append(RowError(term.file, term.line, "code", f"unknown category {word!r}"))
+                    record.errors.append(term.error("code", f"unknown category {word!r}"))
                 elif code not in record.categories:
                     record.categories.append(code)
             else:
@@ -343,7 +377,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             try:
                 phone = parse_phone(ph.get("number"))
             except FieldProblem as p:
-                record.errors.append(RowError(ph.file, ph.line, "number", p.reason))
+                record.errors.append(ph.error("number", p.reason))
                 continue
             phone.extension = ph.get("extension") or phone.extension
             phone.type = ph.get("type") or None
@@ -355,7 +389,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             try:
                 hours = _schedule_hours(sch)
             except FieldProblem as p:
-                record.errors.append(RowError(sch.file, sch.line, p.field_name, p.reason))
+                record.errors.append(sch.error(p.field_name, p.reason))
                 continue
             if hours not in record.hours:  # the same rule given for the service and its location counts once
                 record.hours.append(hours)
@@ -363,7 +397,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
         for sal in sal_by_service.get(sid, []):
             loc = locations.get(sal.get("location_id"))
             if loc is None:
-                record.errors.append(RowError(sal.file, sal.line, "location_id",
+                record.errors.append(sal.error("location_id",
                                               f"no location with id {sal.get('location_id')!r}"))
                 continue
             record.places.append(_place(record, loc, addresses.get(loc.get("id"), []), vocab))
@@ -374,7 +408,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             if area.get("extent") and area.get("extent_type").lower() in ("", "geojson"):
                 extent, note, reason = _make_valid_area(area.get("extent"))
             if reason:
-                record.errors.append(RowError(area.file, area.line, "extent", reason))
+                record.errors.append(area.error("extent", reason))
                 continue
             if note:
                 notes.append(f"{area.file}:{area.line}: extent: {note}")
@@ -401,14 +435,14 @@ def _place(record: Record, loc: Row, addresses: list[Row], vocab: Vocabulary) ->
         if adr.get("state_province"):
             place.state = vocab.state(adr.get("state_province"))
             if place.state is None:
-                record.errors.append(RowError(adr.file, adr.line, "state_province",
+                record.errors.append(adr.error("state_province",
                                               f"unknown state {adr.get('state_province')!r}"))
     try:
         lat = parse_coordinate("latitude", loc.get("latitude"))
         lon = parse_coordinate("longitude", loc.get("longitude"))
         check_coordinates(lat, lon)
     except FieldProblem as p:
-        record.errors.append(RowError(loc.file, loc.line, p.field_name, p.reason))
+        record.errors.append(loc.error(p.field_name, p.reason))
         return place
     if lat is not None and lon is not None:
         place.latitude, place.longitude = lat, lon

@@ -78,6 +78,8 @@ class Record:
     raw: object = None  # what the input held, written back to the rejects file
     errors: list[RowError] = field(default_factory=list)
     import_hash: str | None = None  # set by readers from the input as given
+    # The source a stored record was read back from (exports name records by it); not part of its content.
+    source: str = field(default="", compare=False, repr=False)
 
     def reject(self, field_name: str, reason: str, at: tuple[str, int] | None = None) -> None:
         file, line = at or (self.file, self.line)
@@ -90,7 +92,7 @@ class Record:
             return self.import_hash
         data = {
             k: v for k, v in _plain(self).items()
-            if k not in ("file", "line", "raw", "errors", "import_hash")
+            if k not in ("file", "line", "raw", "errors", "import_hash", "source")
         }
         for k in ("minimum_age", "maximum_age", "costs", "assured_date", "assurer_email"):  # hashed only when
             # given, as before they existed

@@ -13,7 +13,13 @@ from geo.db import Connection, query
 from geo.errors import BadRequest, RowError
 from geo.geocode import AddressQuery, Cascade, GeocoderSettings, StateShapes, state_problem
 from geo.importer import hsds, sheet
-from geo.importer.apply import Progress, existing_hashes, no_progress, write_records
+from geo.importer.apply import (
+    Progress,
+    existing_hashes,
+    no_progress,
+    recognise_our_ids,
+    write_records,
+)
 from geo.importer.records import Loaded, Record
 from geo.vocabulary import Vocabulary
 
@@ -164,6 +170,7 @@ def _import(conn: Connection, loaded: Loaded, source: str, report: ImportReport,
             options: ImportOptions, progress: Progress) -> None:
     records = loaded.records
     valid = [r for r in records if not r.errors]
+    recognise_our_ids(conn, source, valid)
     known = existing_hashes(conn, source, [r.source_id for r in valid])
     fresh = []
     for r in valid:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.ids import record_id
 from geo.importer import ImportOptions, import_path
 from geo.importer.export import Exported, export, read_records
 
@@ -60,15 +61,16 @@ def test_confidential_locations_are_never_exported_with_a_point(imported, tmp_pa
     assert features["ok-3"]["properties"]["precision"] == "zip"
 
     export(imported, "hsds", tmp_path / "hsds", source="sheet")
+    shelter_id = record_id("sheet", "service", "ok-6")  # HSDS ids are UUIDs: ours, as the API shows them
     sal = {r["service_id"]: r["location_id"] for r in csv.DictReader((tmp_path / "hsds" / "service_at_location.csv").open())}
     locations = {r["id"]: r for r in csv.DictReader((tmp_path / "hsds" / "locations.csv").open())}
-    assert (locations[sal["ok-6"]]["latitude"], locations[sal["ok-6"]]["longitude"]) == ("", "")
+    assert (locations[sal[shelter_id]]["latitude"], locations[sal[shelter_id]]["longitude"]) == ("", "")
     addresses = {r["location_id"]: r for r in csv.DictReader((tmp_path / "hsds" / "addresses.csv").open())}
-    assert addresses[sal["ok-6"]]["address_1"] == ""
+    assert addresses[sal[shelter_id]]["address_1"] == ""
     # Re-imported, it is still confidential.
     import_path(imported, tmp_path / "hsds", ImportOptions(source="hsds-again"))
     again = {r.source_id: r for r in read_records(imported, source="hsds-again")}
-    assert again["ok-6"].confidential
+    assert again[shelter_id].confidential
 
 
 def test_export_zip_is_an_hsds_package_the_importer_reads(imported, tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from geo.fields import Hours
 from geo.importer import ImportOptions, import_path
 from geo.importer.export import export, read_records
+from geo.importer.hsds_export import as_exported
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PACKAGE = FIXTURES / "hsds_package"
@@ -190,7 +191,8 @@ def test_hsds_monthly_and_seasonal_schedules_are_kept_and_bad_rules_reported(db,
     assert export(db, "hsds", tmp_path / "out", source="directory").notes == []
     again = import_path(db, tmp_path / "out", ImportOptions(source="again"))
     assert (again.inserted, again.rejected) == (2, 0), again.errors
-    assert read_records(db, source="again") == [svc1, svc2]
+    assert sorted(read_records(db, source="again"), key=lambda r: r.source_id) == sorted(
+        map(as_exported, [svc1, svc2]), key=lambda r: r.source_id)
 
 
 def test_hours_and_phones_given_for_a_location_or_a_service_at_a_location_are_the_services(db, tmp_path):
@@ -241,7 +243,7 @@ def test_json_service_with_a_bad_phone_is_reported_at_its_ndjson_line(db, tmp_pa
     path.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n")
     report = import_path(db, path)
     assert [(e.file, e.line, e.field, e.reason) for e in report.errors] == [
-        ("feed.ndjson", 3, "number", "'not a phone' is not a phone number")]
+        ("feed.ndjson", 3, "phones[0].number", "'not a phone' is not a phone number")]
     assert report.inserted == 1
     rejected = [json.loads(line) for line in (tmp_path / "feed.rejects.ndjson").read_text().splitlines()]
     assert rejected[0]["id"] == "j-2" and "not a phone number" in rejected[0]["reject_reason"]
@@ -279,10 +281,13 @@ def test_round_trip_hsds_to_database_to_hsds_is_identical(db, tmp_path):
     assert export(db, "hsds", first, source="rt-a").services == 3
     report = import_path(db, first, ImportOptions(source="rt-b"))
     assert (report.inserted, report.rejected) == (3, 0), report.errors
-    assert read_records(db, source="rt-b") == read_records(db, source="rt-a")
+    # The same records, under the UUIDs the export gave them (HSDS 3 ids are UUIDs).
+    by_id = sorted(map(as_exported, read_records(db, source="rt-a")), key=lambda r: r.source_id)
+    assert read_records(db, source="rt-b") == by_id
     second = tmp_path / "export-b"
     export(db, "hsds", second, source="rt-b")
-    for f in sorted(first.glob("*.csv")):
+    assert (first / "datapackage.json").exists()
+    for f in sorted([*first.glob("*.csv"), first / "datapackage.json"]):
         assert (second / f.name).read_text() == f.read_text(), f.name
     # And importing the export into the source it came from changes nothing.
     again = import_path(db, first, ImportOptions(source="rt-a"))
