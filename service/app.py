@@ -17,7 +17,18 @@ import service.pages_problem as problem_pages
 from geo.db import make_pool
 from geo.geocode import GeocoderSettings, street_geocoder
 from geo.settings import Settings
-from service import errors, health, logs, map_pages, pages, pages_find, progress_page, report_page, tiles
+from service import (
+    errors,
+    health,
+    logs,
+    map_pages,
+    openapi,
+    pages,
+    pages_find,
+    progress_page,
+    report_page,
+    tiles,
+)
 from service.api import deserts, edit, hsds, layers, regions, search, workshops
 from service.limits import BodySizeLimit
 from service.responses import JSONResponse
@@ -53,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.street_geocoder = street_geocoder(GeocoderSettings())  # None unless ATLAS_GEOCODER_* is set
     errors.install(app)
+    openapi.install(app)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.errors import BadRequest, NotFound, TooManyRequests, ValidationFailed
 from geo.keys import NotAllowed, NotAuthenticated
+from service.openapi import documented_methods
 from service.responses import JSONResponse
 
 log = logging.getLogger("atlas.errors")
@@ -84,7 +85,11 @@ async def atlas_error_handler(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def http_error_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Every method the path answers (Starlette names only the first route's): as the OpenAPI says.
+        headers["Allow"] = ", ".join(documented_methods(request.app, request.url.path)) or headers.get("Allow", "")
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
 async def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:

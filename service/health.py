@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 
 from service.responses import JSONResponse
 
 router = APIRouter(tags=["health"])
+
+
+class DatabaseHealth(BaseModel):
+    status: str  # up or down
+    postgis: str | None = None
+    postgres: str | None = None
+    error: str | None = None  # the failure's class, when down
+
+
+class Health(BaseModel):
+    app: str
+    database: DatabaseHealth
+
+
+ANSWERS: dict[int | str, dict] = {200: {"model": Health, "description": "The app and its database are up."},
+                                  503: {"model": Health, "description": "The database is down."}}
 
 
 def _database_status(request: Request) -> dict:
@@ -20,13 +37,13 @@ def _database_status(request: Request) -> dict:
         return {"status": "down", "error": type(e).__name__}
 
 
-@router.get("/health")
+@router.get("/health", response_model=None, responses=ANSWERS)
 def health(request: Request) -> JSONResponse:
     database = _database_status(request)
     up = database["status"] == "up"
     return JSONResponse({"app": "up", "database": database}, status_code=200 if up else 503)
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", response_model=None, responses=ANSWERS)
 def ready(request: Request) -> JSONResponse:
     return health(request)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse as StarletteJSONResponse
 
 
-class JSONResponse(Response):
+class JSONResponse(StarletteJSONResponse):
+    """A JSON response (so the OpenAPI calls routes returning one JSON, not a string), by orjson."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -11,15 +11,18 @@ from fastapi.responses import Response
 
 from geo.tiles import MVT_MEDIA_TYPE, data_bounds, render_tile, tilejson
 from service.deps import AppSettings, Conn
+from service.openapi import content, errors
 from service.responses import JSONResponse
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
+router = APIRouter(prefix="/tiles", tags=["tiles"], responses=errors(400, 404, 422, 503))
 
 # Tiles are public data: any site may load them; a short cache lets browsers reuse them.
 TILE_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"}
 
 
-@router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+@router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses={
+    **content(MVT_MEDIA_TYPE, {"type": "string", "format": "binary"}, "A Mapbox vector tile."),
+    204: {"description": "The tile is empty."}})
 def tile(
     conn: Conn,
     settings: AppSettings,
@@ -42,7 +45,9 @@ def tile(
     return Response(data, media_type=MVT_MEDIA_TYPE, headers=TILE_HEADERS)
 
 
-@router.get("/{layer}.json")
+@router.get("/{layer}.json", response_model=None,
+            responses=content("application/json", {"type": "object", "required": ["tilejson", "tiles"]},
+                              "TileJSON 3.0.0."))
 def layer_tilejson(
     conn: Conn,
     request: Request,

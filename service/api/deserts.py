@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from geo.deserts.results import (
     MEASURES,
@@ -20,13 +21,25 @@ from geo.deserts.results import (
 from geo.scope import RegionRef
 from geo.states import state_fips
 from service.deps import Conn
+from service.openapi import FEATURE_COLLECTION, content, errors
 from service.responses import GeoJSONResponse, JSONResponse
 
-router = APIRouter(prefix="/api", tags=["deserts"])
+router = APIRouter(prefix="/api", tags=["deserts"], responses=errors(400, 404, 422, 503))
+
+
+class Rollups(BaseModel):
+    """Per region of one kind: the rollup rows, and the runs held back until a recompute."""
+
+    kind: str
+    category: str | None
+    stage: str | None
+    rollups: list[dict[str, Any]]
+    withheld: list[dict[str, Any]]
 REGION_HELP = "KIND:CODE — circuit:MO-16, division:MA-suffolk, county:29095 or state:MO"
 
 
-@router.get("/deserts")
+@router.get("/deserts", response_class=GeoJSONResponse,
+            responses=content("application/geo+json", FEATURE_COLLECTION))
 def deserts(
     conn: Conn,
     region: Annotated[str, Query(max_length=64, description=REGION_HELP)],
@@ -43,7 +56,9 @@ def deserts(
     return Response(text, media_type=GeoJSONResponse.media_type)
 
 
-@router.get("/gaps", response_model=None)
+@router.get("/gaps", response_model=None, responses={200: {
+    "description": "The matrix as JSON, or as CSV with format=csv.",
+    "content": {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}}})
 def gaps(
     conn: Conn,
     region: Annotated[str, Query(max_length=64, description=REGION_HELP)],
@@ -62,7 +77,7 @@ def gaps(
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/rollups")
+@router.get("/rollups", response_model=Rollups)
 def desert_rollups(
     conn: Conn,
     kind: Annotated[Literal["county", "circuit", "division", "state"], Query()],

@@ -18,6 +18,7 @@ from geo.edits import (
 )
 from service.auth import Admin, Editor
 from service.deps import Conn
+from service.openapi import errors
 from service.responses import JSONResponse
 
 router = APIRouter(prefix="/api", tags=["editing"])
@@ -25,13 +26,7 @@ router = APIRouter(prefix="/api", tags=["editing"])
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ENTITY = {"organizations": "organization", "services": "service", "locations": "location"}
 AUDIT_PAGE_MAX = 200
-WRITE_ERRORS: dict[int | str, dict] = {
-    401: {"description": "No API key, or an unknown or revoked one"},
-    403: {"description": "The key's role or regions do not cover this record"},
-    404: {"description": "No such record"},
-    422: {"description": "The request failed validation; `errors` says which field and why"},
-    503: {"description": "The database is not answering; nothing was changed"},
-}
+WRITE_ERRORS: dict[int | str, dict] = errors(400, 401, 403, 404, 409, 413, 422, 503)
 
 
 def _created(body: dict) -> JSONResponse:

@@ -12,9 +12,10 @@ from geo.states import state_fips
 from layers.export import collection_csv
 from layers.registry import LayerFilter, get_layer
 from service.deps import Conn
+from service.openapi import FEATURE_COLLECTION, content, errors
 from service.responses import GeoJSONResponse
 
-router = APIRouter(prefix="/api/layers", tags=["layers"])
+router = APIRouter(prefix="/api/layers", tags=["layers"], responses=errors(400, 404, 422, 503))
 
 RollupKind = Literal["county", "circuit", "division"]
 
@@ -42,7 +43,8 @@ def _attachment(name: str, ext: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="atlas-{name}.{ext}"'}
 
 
-@router.get("/{name}.geojson")
+@router.get("/{name}.geojson", response_class=GeoJSONResponse,
+            responses=content("application/geo+json", FEATURE_COLLECTION))
 def layer_geojson(conn: Conn, name: str, f: Filter, download: bool = False) -> Response:
     layer = get_layer(name)
     headers = _attachment(name, "geojson") if download else None
@@ -51,7 +53,8 @@ def layer_geojson(conn: Conn, name: str, f: Filter, download: bool = False) -> R
     return GeoJSONResponse(layer.fetch(conn, f), headers=headers)
 
 
-@router.get("/{name}.csv")
+@router.get("/{name}.csv", response_class=Response,
+            responses=content("text/csv", {"type": "string"}, "The features as CSV."))
 def layer_csv(conn: Conn, name: str, f: Filter) -> Response:
     """The same features as the GeoJSON, as a spreadsheet-safe CSV download."""
     layer = get_layer(name)

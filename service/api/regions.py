@@ -5,16 +5,29 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from geo.regions import REGION_KINDS, regions_at_point, regions_geojson
 from geo.states import state_fips
 from service.deps import Conn
+from service.openapi import FEATURE_COLLECTION, content, errors
 from service.responses import GeoJSONResponse
 
-router = APIRouter(prefix="/api", tags=["regions"])
+router = APIRouter(prefix="/api", tags=["regions"], responses=errors(422, 503))
 
 
-@router.get("/regions")
+class RegionsAt(BaseModel):
+    """The county and its court region at a point (all null outside the counties we hold)."""
+
+    county_fips: str | None
+    county_name: str | None
+    court_kind: str | None
+    court_code: str | None
+    court_name: str | None
+
+
+@router.get("/regions", response_class=GeoJSONResponse,
+            responses={**content("application/geo+json", FEATURE_COLLECTION), **errors(400)})
 def list_regions(
     conn: Conn,
     kind: Annotated[str | None, Query(description=f"One of {', '.join(REGION_KINDS)}")] = None,
@@ -29,7 +42,7 @@ def list_regions(
     return GeoJSONResponse(collection)
 
 
-@router.get("/regions/at")
+@router.get("/regions/at", response_model=RegionsAt)
 def region_at(
     conn: Conn,
     lat: Annotated[float, Query(ge=-90, le=90)],

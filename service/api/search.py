@@ -19,8 +19,9 @@ from geo.search import (
     nearby_services_json,
 )
 from service.deps import Conn, NearPlacer
+from service.openapi import errors
 
-router = APIRouter(prefix="/api/services", tags=["search"])
+router = APIRouter(prefix="/api/services", tags=["search"], responses=errors(400, 422, 503))
 
 # Results depend on where someone is: no shared cache may keep them.
 PRIVATE = {"Cache-Control": "no-store"}
