@@ -95,6 +95,11 @@ def _places_by_name() -> dict[str, list[Place]]:
     return {name: sorted(found, key=lambda p: -p.population) for name, found in by_name.items()}
 
 
+def us_places() -> list[Place]:
+    """Every US place of the gazetteer (the most populous of each name in a state)."""
+    return list(_place_index().values())
+
+
 def zip_code(code: str | None) -> ZipCode | None:
     """The ZIP code `code` (five digits), or None when it is not one."""
     return _zip_codes().get(code or "")

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+import service.api.desert_plans as desert_plans
 import service.api.review as review_api
 import service.pages_problem as problem_pages
 from geo.db import make_pool
@@ -87,5 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s
     for module in (review_api, problem_pages):  # reports, verification, the review queue, freshness
         app.include_router(module.router)
+    app.include_router(desert_plans.router)  # what-if and where-to on desert runs
     logs.configure(logging.INFO)
     return app

@@ -77,11 +77,6 @@ class ServicePoints:
     lat: np.ndarray
     capacity: np.ndarray
 
-    def exact_sites(self) -> set[tuple[str, str]]:
-        """(service, location) pairs measured from their exact point: the run records them."""
-        return {(s, loc) for s, loc, exact in zip(self.service_id, self.location_id, self.exact, strict=True)
-                if exact}
-
     def select(self, stage: str | None) -> np.ndarray:
         """Indexes of the locations serving `stage` (all of them for None)."""
         if stage is None:
@@ -194,6 +189,7 @@ def rollup_rows(
             "population": float(pop[g]), "population_uncovered": float(uncovered[g]),
             "share_uncovered": float(uncovered[g] / pop[g]) if pop[g] > 0 else None,
             "mean_distance_m": float(dist_sum[g] / dist_pop[g]) if dist_pop[g] > 0 else None,
+            "population_with_distance": float(dist_pop[g]),
             "mean_2sfca": float(a2_sum[g] / pop[g]) if pop[g] > 0 else None,
             "services": len(ids),
         })
@@ -213,7 +209,7 @@ def rank_rollups(rows: list[dict]) -> None:
 
 ROLLUP_COLUMNS = ["run_id", "region_kind", "region_code", "region_name", "category", "stage", "population",
                   "population_uncovered", "share_uncovered", "mean_distance_m", "mean_2sfca", "rank",
-                  "services"]
+                  "services", "population_with_distance"]
 
 
 def compute_run(
@@ -302,14 +298,28 @@ def _start_run(conn: Connection, region: RegionRef, categories: list[str], stage
     return int(run["id"])
 
 
+SITE_COLUMNS = ["run_id", "category", "service_id", "location_id", "exact", "county_fips", "lon", "lat",
+                "capacity", "stages"]
+
+
+def site_rows(run_id: int, category: str, points: ServicePoints) -> list[tuple]:
+    """desert_run_site rows of one category: each site once, with the point it was measured from."""
+    rows: dict[tuple[str, str], tuple] = {}
+    for k, key in enumerate(zip(points.service_id, points.location_id, strict=True)):
+        rows.setdefault(key, (run_id, category, *key, points.exact[k], points.county_fips[k],
+                              float(points.lon[k]), float(points.lat[k]), float(points.capacity[k]),
+                              sorted(points.stages[k])))
+    return [rows[key] for key in sorted(rows)]
+
+
 def _record_sites(conn: Connection, run_id: int, services: dict[str, ServicePoints]) -> None:
-    """The sites this run measures from at their exact point, per category: if one of them becomes
-    confidential, the view desert_withheld takes the run's numbers for that category off every
-    output until it is recomputed (migration 0013). Written in the run's own transaction."""
-    rows = [(run_id, category, service_id, location_id)
-            for category, points in services.items()
-            for service_id, location_id in sorted(points.exact_sites())]
-    copy_rows(conn, "desert_run_site", ["run_id", "category", "service_id", "location_id"], rows)
+    """Every site this run measures from, per category, with the point it used (migration 0018):
+    an incremental recompute compares them with today's sites. If one measured at its exact point
+    (`exact`) becomes confidential, the view desert_withheld takes the run's numbers for that
+    category off every output until it is recomputed (migration 0013). Written in the run's own
+    transaction."""
+    rows = [row for category, points in services.items() for row in site_rows(run_id, category, points)]
+    copy_rows(conn, "desert_run_site", SITE_COLUMNS, rows)
 
 
 def _finish_run(conn: Connection, run_id: int, cells: int) -> None:

@@ -83,7 +83,7 @@ def test_a_run_records_the_sites_it_measured_from_at_their_exact_point(conn, pub
     hidden = add_service(conn, *near_grid_corner(-92.257, 38.772), confidential=True, county_fips="29019")
     run_id = compute_run(conn, BOONE, categories=[TEST_CATEGORY], params=Parameters(resolution=6))
     sites = {(r["service_id"], r["location_id"]) for r in conn.execute(
-        "SELECT service_id, location_id FROM desert_run_site WHERE run_id = %s AND category = %s",
+        "SELECT service_id, location_id FROM desert_run_site WHERE run_id = %s AND category = %s AND exact",
         [run_id, TEST_CATEGORY])}
     public = public_site_run["service_id"]
     assert (public, site_location(conn, public)) in sites

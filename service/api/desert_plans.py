@@ -1,0 +1,120 @@
+"""Planning on top of desert runs: what if services were added, moved or removed; where should the
+next k go. Both read a stored run and write nothing; anyone may call them (README "Service
+deserts": they answer in counts of people per county and never reveal a confidential site)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from geo.deserts.whatif import MAX_CHANGES, Change, what_if
+from geo.deserts.whereto import CANDIDATE_KINDS, MAX_SITES, where_to
+from geo.scope import RegionRef
+from service.deps import Conn
+from service.openapi import errors
+
+router = APIRouter(prefix="/api/deserts", tags=["deserts"], responses=errors(400, 404, 422, 503))
+REGION_HELP = "KIND:CODE — circuit:MO-16, division:MA-suffolk, county:29095 or state:MO"
+
+
+class ChangeIn(BaseModel):
+    """A hypothetical service: `add` one at lon/lat, `move` a public service there, `remove` one."""
+
+    action: Literal["add", "move", "remove"]
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    service_id: str | None = Field(None, max_length=64, description="For move and remove: a public service")
+
+
+class WhatIfRequest(BaseModel):
+    """The region and category to look at, and the changes to imagine."""
+
+    region: str = Field(max_length=64, description=REGION_HELP)
+    category: str = Field(max_length=64)
+    stage: str | None = Field(None, max_length=64, description="The stage choice the run stored cells for")
+    changes: list[ChangeIn] = Field(min_length=1, max_length=MAX_CHANGES)
+
+
+class RunRef(BaseModel):
+    """The stored run the answer starts from."""
+
+    id: int
+    region: str
+    resolution: int
+    finished_at: str
+    stale: bool
+
+
+class Reach(BaseModel):
+    """People (model estimates, one decimal) within reach before and after."""
+
+    population: float
+    within_reach_before: float
+    within_reach_after: float
+    newly_within_reach: float
+    newly_beyond_reach: float
+
+
+class CountyReach(Reach):
+    """One county of the region."""
+
+    code: str
+    name: str
+
+
+class WhatIfAnswer(BaseModel):
+    """People newly within (or beyond) reach, per county (most gained first) and overall."""
+
+    run: RunRef
+    cells_changed: int
+    total: Reach
+    counties: list[CountyReach]
+
+
+@router.post("/what-if", response_model=WhatIfAnswer)
+def deserts_what_if(conn: Conn, body: WhatIfRequest) -> dict:
+    """What if these services of a category were added, moved or removed: people newly within reach
+    of one (the category's urban or rural threshold), per county and overall. Starts from the newest
+    run covering the region; writes nothing. Only public services can be moved or removed."""
+    changes = [Change(c.action, c.lon, c.lat, c.service_id) for c in body.changes]
+    return what_if(conn, RegionRef.parse(body.region), body.category, changes, stage=body.stage)
+
+
+class Site(BaseModel):
+    """A suggested site (a town or the centre of a coarse H3 cell) and the people it brings in."""
+
+    name: str
+    lon: float
+    lat: float
+    newly_within_reach: float
+
+
+class WhereToAnswer(BaseModel):
+    """The k sites bringing the most people beyond reach within reach (maximal covering)."""
+
+    run: RunRef
+    candidates: str
+    candidates_considered: int
+    capacity: float | None
+    beyond_reach_before: float
+    newly_within_reach: float
+    optimal: bool
+    sites: list[Site]
+
+
+@router.get("/where-to", response_model=WhereToAnswer)
+def deserts_where_to(
+    conn: Conn,
+    region: Annotated[str, Query(max_length=64, description=REGION_HELP)],
+    category: Annotated[str, Query(max_length=64)],
+    k: Annotated[int, Query(ge=1, le=MAX_SITES, description="How many sites to suggest")] = 1,
+    candidates: Annotated[Literal["towns", "cells"], Query(description=", ".join(CANDIDATE_KINDS))] = "towns",
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    capacity: Annotated[float | None, Query(gt=0, le=1e9, description="People each site can serve")] = None,
+) -> dict:
+    """Where the next k services of a category would bring the most people now beyond reach within
+    reach (the maximal covering location problem, solved exactly), with the people each brings."""
+    return where_to(conn, RegionRef.parse(region), category, k, candidates=candidates, stage=stage,
+                    capacity=capacity)
