@@ -41,6 +41,11 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying aga
                                "schema": {"type": "integer"}}}
 
 
+# For reads that show more to a key's holder but need none (service.auth.Reader): the empty
+# requirement joins the route's own schemes, as OpenAPI says optional authentication.
+OPTIONAL_KEY: dict[str, Any] = {"security": [{}]}
+
+
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for FastAPI: each status with the error body (503 with its Retry-After)."""
     return {code: {"model": ErrorBody, "description": REASONS[code],

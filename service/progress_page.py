@@ -20,6 +20,10 @@ from layers.registry import LAYERS
 from service.deps import Conn
 
 router = APIRouter(tags=["pages"])
+# A state without circuits or divisions loaded is a 404 page.
+PAGE_ERRORS: dict[int | str, dict] = {404: {"description": "No court regions in that state", "content": {
+    "text/html": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}}
 StateParam = Annotated[str, Query(max_length=40, description="Postal code (MO), name or FIPS")]
 SAMPLE_NOTE = "Workshops marked SAMPLE are demonstration data, not real meetings."
 STATES = (("MO", "Missouri"), ("MA", "Massachusetts"))
@@ -85,7 +89,7 @@ def _panel(facts: dict, abbr: str) -> str:
         f'<a href="/api/workshops/progress?state={abbr}">API</a></p></section>')
 
 
-@router.get("/progress", response_class=HTMLResponse)
+@router.get("/progress", response_class=HTMLResponse, responses=PAGE_ERRORS)
 def progress_map(conn: Conn, state: StateParam = "MO") -> HTMLResponse:
     """Statewide progress of the Upstream workshops: a map, the counts and every region."""
     fips = state_fips(state)
@@ -95,7 +99,7 @@ def progress_map(conn: Conn, state: StateParam = "MO") -> HTMLResponse:
     return _page(m, f"Upstream workshops — {facts['headline']}")
 
 
-@router.get("/embed/progress", response_class=HTMLResponse)
+@router.get("/embed/progress", response_class=HTMLResponse, responses=PAGE_ERRORS)
 def progress_embed(conn: Conn, state: StateParam = "MO") -> HTMLResponse:
     """The progress map for an <iframe> on a court or state website (framing as /embed allows)."""
     fips = state_fips(state)

@@ -265,9 +265,9 @@ class ProgressRegion(BaseModel):
     kind: str
     code: str
     name: str
-    status: WorkshopStatus | None
+    status: WorkshopStatus | None = None  # None (left out): no workshop yet
     status_name: str
-    workshop_id: int | None
+    workshop_id: int | None = None
     participants: int
 
 

@@ -33,6 +33,7 @@ from geo.workshops.schemas import (
 from service.auth import Editor, Reader
 from service.deps import Conn
 from service.errors import ErrorBody
+from service.openapi import OPTIONAL_KEY
 
 router = APIRouter(prefix="/api/workshops", tags=["workshops"])
 
@@ -88,7 +89,7 @@ def create_workshop(conn: Conn, key: Editor, body: WorkshopIn) -> dict:
     return _created(conn, key, workshop_id, workshop_id)
 
 
-@router.get("/progress", response_model=Progress, responses=READ_ERRORS)
+@router.get("/progress", response_model=Progress, response_model_exclude_none=True, responses=READ_ERRORS)
 def state_progress(
     conn: Conn, state: Annotated[str, Query(max_length=40, description="Postal code (MO), name or FIPS")] = "MO",
 ) -> dict:
@@ -96,7 +97,7 @@ def state_progress(
     return progress.progress(conn, state_fips(state))
 
 
-@router.get("/export/{table}.csv", response_class=Response, responses={
+@router.get("/export/{table}.csv", response_class=Response, openapi_extra=OPTIONAL_KEY, responses={
     200: {"content": {"text/csv": {}}, "description": "The table as CSV"}, **READ_ERRORS})
 def export_table(conn: Conn, key: Reader, table: Annotated[ExportTable, Path()]) -> Response:
     """One workshop table as CSV: every workshop, and the rows of plans the reader may see."""
@@ -105,62 +106,62 @@ def export_table(conn: Conn, key: Reader, table: Annotated[ExportTable, Path()])
                     headers={"Content-Disposition": f'attachment; filename="atlas-{table}.csv"'})
 
 
-@router.get("/{workshop_id}", response_model=Workshop, responses=READ_ERRORS)
+@router.get("/{workshop_id:int}", response_model=Workshop, responses=READ_ERRORS, openapi_extra=OPTIONAL_KEY)
 def get_workshop(conn: Conn, key: Reader, workshop_id: WorkshopId) -> dict:
     """A workshop with its barriers, priorities ("then → now" gap figures) and action plan, once
     published (or to a key of the region's editors); `withheld` says when they are left out."""
     return read.workshop(conn, workshop_id, key)
 
 
-@router.patch("/{workshop_id}", response_model=Workshop, responses=WRITE_ERRORS)
+@router.patch("/{workshop_id:int}", response_model=Workshop, responses=WRITE_ERRORS)
 def update_workshop(conn: Conn, key: Editor, workshop_id: WorkshopId, body: WorkshopPatch) -> dict:
     """Status, dates, sector counts (replacing them all), notes, publishing."""
     write.update_workshop(conn, key, workshop_id, body)
     return read.workshop(conn, workshop_id, key)
 
 
-@router.get("/{workshop_id}/agenda", response_model=Agenda, responses=READ_ERRORS)
+@router.get("/{workshop_id:int}/agenda", response_model=Agenda, responses=READ_ERRORS, openapi_extra=OPTIONAL_KEY)
 def next_meeting_agenda(conn: Conn, key: Reader, workshop_id: WorkshopId) -> dict:
     """The next quarterly meeting: the items still open and what changed in the priorities' gaps."""
     return read.agenda(conn, workshop_id, key)
 
 
-@router.post("/{workshop_id}/barriers", status_code=201, response_model=Created, responses=WRITE_ERRORS)
+@router.post("/{workshop_id:int}/barriers", status_code=201, response_model=Created, responses=WRITE_ERRORS)
 def add_barrier(conn: Conn, key: Editor, workshop_id: WorkshopId, body: BarrierIn) -> dict:
     return _created(conn, key, workshop_id, write.add_barrier(conn, key, workshop_id, body))
 
 
-@router.patch("/{workshop_id}/barriers/{row_id}", response_model=Workshop, responses=WRITE_ERRORS)
+@router.patch("/{workshop_id:int}/barriers/{row_id:int}", response_model=Workshop, responses=WRITE_ERRORS)
 def update_barrier(conn: Conn, key: Editor, workshop_id: WorkshopId, row_id: RowId, body: BarrierPatch) -> dict:
     write.update_barrier(conn, key, workshop_id, row_id, body)
     return read.workshop(conn, workshop_id, key)
 
 
-@router.post("/{workshop_id}/priorities", status_code=201, response_model=Created, responses=WRITE_ERRORS)
+@router.post("/{workshop_id:int}/priorities", status_code=201, response_model=Created, responses=WRITE_ERRORS)
 def add_priority(conn: Conn, key: Editor, workshop_id: WorkshopId, body: PriorityIn) -> dict:
     """A ranked priority on gap-matrix cells; their figures now are kept as `then`."""
     return _created(conn, key, workshop_id, write.add_priority(conn, key, workshop_id, body))
 
 
-@router.patch("/{workshop_id}/priorities/{row_id}", response_model=Workshop, responses=WRITE_ERRORS)
+@router.patch("/{workshop_id:int}/priorities/{row_id:int}", response_model=Workshop, responses=WRITE_ERRORS)
 def update_priority(conn: Conn, key: Editor, workshop_id: WorkshopId, row_id: RowId, body: PriorityPatch) -> dict:
     """Title, description or rank (the others move to make room); frozen figures never change."""
     write.update_priority(conn, key, workshop_id, row_id, body)
     return read.workshop(conn, workshop_id, key)
 
 
-@router.post("/{workshop_id}/actions", status_code=201, response_model=Created, responses=WRITE_ERRORS)
+@router.post("/{workshop_id:int}/actions", status_code=201, response_model=Created, responses=WRITE_ERRORS)
 def add_action(conn: Conn, key: Editor, workshop_id: WorkshopId, body: ActionItemIn) -> dict:
     return _created(conn, key, workshop_id, write.add_action(conn, key, workshop_id, body))
 
 
-@router.patch("/{workshop_id}/actions/{row_id}", response_model=Workshop, responses=WRITE_ERRORS)
+@router.patch("/{workshop_id:int}/actions/{row_id:int}", response_model=Workshop, responses=WRITE_ERRORS)
 def update_action(conn: Conn, key: Editor, workshop_id: WorkshopId, row_id: RowId, body: ActionItemPatch) -> dict:
     write.update_action(conn, key, workshop_id, row_id, body)
     return read.workshop(conn, workshop_id, key)
 
 
-@router.post("/{workshop_id}/actions/{row_id}/updates", status_code=201, response_model=Created,
+@router.post("/{workshop_id:int}/actions/{row_id:int}/updates", status_code=201, response_model=Created,
              responses=WRITE_ERRORS)
 def add_quarterly_update(conn: Conn, key: Editor, workshop_id: WorkshopId, row_id: RowId,
                          body: ActionUpdateIn) -> dict:
@@ -173,7 +174,7 @@ def _add_delete(plural: str, table: str) -> None:
         write.delete_row(conn, key, workshop_id, table, row_id)
         return read.workshop(conn, workshop_id, key)
 
-    router.add_api_route(f"/{{workshop_id}}/{plural}/{{row_id}}", delete_row, methods=["DELETE"],
+    router.add_api_route(f"/{{workshop_id:int}}/{plural}/{{row_id:int}}", delete_row, methods=["DELETE"],
                          response_model=Workshop, responses=WRITE_ERRORS, name=f"delete_{table}",
                          summary=f"Delete a {table.replace('_', ' ')}",
                          description="Removed from the plan; the audit trail keeps the whole row.")
