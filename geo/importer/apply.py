@@ -88,6 +88,9 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     steps = _steps()
     advance = progress("Writing tables", 1 + len(steps) + len(_DETAILS))  # staging, steps, details
     conn.execute(query("import_stage_tables"))
+    # A write this big rebuilds every derived copy once at the end (geo/copies.py): say so now, so
+    # the triggers of the statements below skip their per-row bookkeeping.
+    conn.execute("SELECT directory_note_bulk(%s)", [len(records)])
     services: list[tuple] = []
     locations: list[tuple] = []
     phones: list[tuple] = []

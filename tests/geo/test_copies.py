@@ -106,3 +106,16 @@ def test_the_copies_are_filled_without_any_reader(settings):
                                              (SELECT count(*) FROM service_map_point)""").fetchone()
         assert public > 1000 and mapped == public
         assert c.execute("SELECT count(*) FROM directory_pending").fetchone() == (0,)
+
+
+def test_a_write_of_more_services_than_a_list_rebuild_notes_all_of_them_once(conn):
+    s = _public_service(conn)
+    assert conn.execute("SELECT directory_note_bulk(10) AS bulk").fetchone()["bulk"] is False
+    assert conn.execute("SELECT directory_note_bulk(20001) AS bulk").fetchone()["bulk"] is True
+    conn.execute("UPDATE service SET name = 'Renamed clinic' WHERE id = %s", [s["id"]])
+    notes = [r["service_id"] for r in conn.execute(
+        "SELECT service_id FROM directory_pending WHERE txid = pg_current_xact_id()")]
+    assert notes == ["*"]  # the statement's trigger added nothing
+    assert sync_copies(conn) == -1
+    assert conn.execute("SELECT doc->>'name' AS name FROM service_point WHERE service_id = %s",
+                        [s["id"]]).fetchone()["name"] == "Renamed clinic"

@@ -26,6 +26,23 @@
 -- services' rows (FOR NO KEY UPDATE, in id order), so the second waits for the first to commit and
 -- then reads the directory as the first left it (each statement here takes a fresh snapshot).
 
+-- Over this many services one rebuild of every copy (a scan of each table) beats a list of them.
+CREATE OR REPLACE FUNCTION directory_full_rebuild_over() RETURNS integer
+LANGUAGE sql IMMUTABLE AS $fn$ SELECT 20000 $fn$;
+
+-- A writer about to write more services than that notes all of them at once, so the triggers of
+-- its statements skip their bookkeeping; true when it did.
+CREATE OR REPLACE FUNCTION directory_note_bulk(services integer) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF services > directory_full_rebuild_over() THEN
+        PERFORM directory_note(ARRAY['*']);
+        RETURN true;
+    END IF;
+    RETURN false;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION directory_note(service_ids text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -68,6 +85,9 @@ BEGIN
     IF TG_OP = 'TRUNCATE' OR TG_TABLE_NAME IN ('taxonomy_term', 'landscape_stage', 'region_member') THEN
         PERFORM directory_note(ARRAY['*']);
         RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM directory_pending WHERE txid = pg_current_xact_id() AND service_id = '*') THEN
+        RETURN NULL;  -- every service is due already
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         EXECUTE format(services_of, 'new_rows') INTO ids;
@@ -153,7 +173,7 @@ BEGIN
     IF '*' = ANY(ids) OR cardinality(ids) > 500 THEN
         PERFORM directory_analyze();  -- plan on statistics that know what this transaction wrote
     END IF;
-    IF '*' = ANY(ids) OR cardinality(ids) > 20000 THEN  -- one scan of each table beats a long list
+    IF '*' = ANY(ids) OR cardinality(ids) > directory_full_rebuild_over() THEN
         PERFORM directory_copies_refresh(NULL);
         RETURN -1;
     END IF;
