@@ -31,7 +31,8 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
     services = conn.execute(
         """SELECT s.id, coalesce(s.source, '') AS source, coalesce(s.source_id, s.id) AS source_id, s.name,
                   s.description, s.url, s.email,
-                  s.status, s.capacity, s.confidential, o.name AS org_name,
+                  s.status, s.capacity, s.confidential, s.assured_date::text, s.assurer_email,
+                  o.name AS org_name,
                   coalesce(o.source_id, o.id) AS org_source_id
            FROM service s JOIN organization o ON o.id = s.organization_id
            WHERE (%(source)s::text IS NULL AND NOT s.is_sample) OR s.source = %(source)s
@@ -73,7 +74,8 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
         d = details[s["id"]]
         r = Record("", 0, s["source_id"], s["name"], s["org_name"], s["org_source_id"],
                    description=s["description"], url=s["url"], email=s["email"], capacity=s["capacity"],
-                   confidential=s["confidential"], status=s["status"], source=s["source"])
+                   confidential=s["confidential"], status=s["status"], source=s["source"],
+                   assured_date=s["assured_date"], assurer_email=s["assurer_email"])
         r.categories = [x["code"] for x in d["categories"]]
         r.stages = [x["stage_code"] for x in d["stages"]]
         r.languages = [x["code"] or x["name"] for x in d["languages"]]  # a name only when it is no language

@@ -51,7 +51,8 @@ RESOURCES: dict[str, tuple[str, list[Column]]] = {
                                        Column("description", required=True)]),
     "services": ("service", [_id(), _id("organization_id"), Column("name", required=True),
                              Column("description"), Column("url", format="uri"),
-                             Column("email", format="email"), Column("status", required=True)]),
+                             Column("email", format="email"), Column("status", required=True),
+                             Column("assured_date", "date"), Column("assurer_email", format="email")]),
     "locations": ("location", [_id(), Column("location_type", required=True), _id("organization_id", False),
                                Column("name"), Column("latitude", "number"), Column("longitude", "number")]),
     "service_at_location": ("service_at_location", [_id(), _id("service_id"), _id("location_id")]),
@@ -148,7 +149,8 @@ def _service_rows(t: dict[str, list[dict[str, str]]], r: Record, terms: Terms) -
     sid = r.source_id
     t["services"].append({"id": sid, "organization_id": r.organization_id, "name": r.name,
                           "description": r.description or "", "url": r.url or "", "email": r.email or "",
-                          "status": r.status})
+                          "status": r.status, "assured_date": r.assured_date or "",
+                          "assurer_email": r.assurer_email or ""})
     links = ([(term_id(c), c, TAXONOMY, "category", i) for i, c in enumerate(r.categories)]
              + [(stage_term_id(s), s, STAGE_TAXONOMY, "stage", i) for i, s in enumerate(r.stages)]
              + ([(flag_term_id(CONFIDENTIAL_CODE), CONFIDENTIAL_CODE, FLAG_TAXONOMY, "flag", 0)]

@@ -91,3 +91,22 @@ def test_hsds_feed_assured_date_and_the_latest_confirmation_wins(db, tmp_path):
     # A feed saying of a newer confirmation wins.
     assert import_path(db, Path(feed("2026-02-20"))).updated == 1
     assert _assured(db, "feed") == {"h-1": (date(2026, 2, 20), "feed@example.org")}
+
+
+def test_verification_dates_leave_with_hsds_exports_valid_and_come_back(db, tmp_path):
+    from geo.importer.export import export
+    from tests.hsds3 import all_errors, package_files, tabular_errors
+
+    path = tmp_path / "verified.csv"
+    path.write_text(HEADER + ",verified,verified_by\n" + ROW.format(n=1) + ",2026-03-15,checker@example.org\n")
+    import_path(db, path, ImportOptions(write_rejects=False))
+    export(db, "hsds", tmp_path / "out", source="verified")
+    services = (tmp_path / "out" / "services.csv").read_text()
+    assert "2026-03-15" in services and "checker@example.org" in services
+    assert tabular_errors(package_files(tmp_path / "out")) == []
+    export(db, "hsds", tmp_path / "out.json", source="verified")
+    objects = json.loads((tmp_path / "out.json").read_text())
+    assert objects[0]["assured_date"] == "2026-03-15" and all_errors("service", objects) == []
+    report = import_path(db, tmp_path / "out", ImportOptions(source="verified-again", write_rejects=False))
+    assert report.inserted == 1 and list(_assured(db, "verified-again").values()) == [
+        (date(2026, 3, 15), "checker@example.org")]
