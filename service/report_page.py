@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from geo.deserts.results import region_report
+from geo.review.queue import freshness
 from geo.scope import RegionRef, category_thresholds
 from geo.workshops.read import published_workshop
 from layers.deserts import cell_size, miles_km
 from layers.svg_map import county_share_svg, share_legend
-from service.deps import Conn
+from service.deps import AppSettings, Conn
 from service.map_pages import SAMPLE_NOTE
 
 router = APIRouter(tags=["pages"])
@@ -37,6 +38,7 @@ def _template() -> jinja2.Template:
 @router.get("/report/{region}", response_class=HTMLResponse)
 def gap_report(
     conn: Conn,
+    settings: AppSettings,
     region: str,
     category: Annotated[str | None, Query(max_length=64, description="The category shown per county")] = None,
 ) -> HTMLResponse:
@@ -49,4 +51,6 @@ def gap_report(
     return HTMLResponse(_template().render(r=report, region_ref=str(ref), sample_note=SAMPLE_NOTE,
                                            w=published_workshop(conn, ref), thresholds=category_thresholds(conn),
                                            cells=cell_size(report["resolution"]), region_map=svg,
-                                           map_legend=share_legend()))
+                                           map_legend=share_legend(),
+                                           fresh=freshness(conn, ref, settings.verify_max_age_months),
+                                           fresh_months=settings.verify_max_age_months))

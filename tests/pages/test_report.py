@@ -33,7 +33,9 @@ def test_report_tables_agree_with_the_api_and_print_one_table_per_page(
     page.emulate_media(media="print")
     assert not page.locator("form").is_visible() and not page.locator("a[href^='/map']").is_visible()
     breaks = page.locator("section").evaluate_all("els => els.map(e => getComputedStyle(e).breakBefore)")
-    assert breaks == ["auto", "page", "page"]
+    assert breaks == ["auto", "page", "page", "page"]  # by kind of help, by stage, by county, freshness
+    fresh = page.locator("#freshness + p + table tbody tr").first.locator("td").all_inner_texts()
+    assert fresh[0].isdigit() and fresh[2].isdigit()  # the circuit's listings, verified and open reports
     page.pdf(path=str(artifacts / "report.pdf"), landscape=True)
 
 
