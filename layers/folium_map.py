@@ -63,6 +63,7 @@ def build_map(
             "group": group.get_name(), "url": url, "name": layer.name, "geometry": layer.geometry,
             "style": layer.style, "popup": [list(p) for p in layer.popup], "cluster": layer.cluster,
             "choropleth": layer.choropleth, "tiles": tiles.get(layer.name),
+            "action": list(layer.action) if layer.action else None,
         })
     # Collapsed, the layer list is a button until opened: it never covers a page's own controls.
     folium.LayerControl(collapsed=compact if collapsed_layers is None else collapsed_layers).add_to(m)

@@ -49,6 +49,8 @@ class Layer:
     legend: str = ""
     choropleth: bool = False  # features carry `_class`; the data's `legend` member has the breaks
     show: bool = True  # drawn when the map opens (else only listed in the layer control)
+    # A link at the foot of each popup: (label, path with {id} for the feature's id).
+    action: tuple[str, str] | None = None
     # The same data as GeoJSON text straight from PostGIS, for big layers served as they are.
     fetch_text: Callable[[Connection, LayerFilter], str] | None = None
 
@@ -169,6 +171,7 @@ LAYERS: dict[str, Layer] = {
             style={"color": "#b45309", "radius": 6},
             popup=(("name", "Service"), ("organization", "Organization"), ("categories", "Categories"),
                    ("phone", "Phone"), ("city", "City"), ("assured_date", "Verified on")),
+            action=("Report a problem with this listing", "/problem/{id}"),
             cluster=True,
             legend="Services (confidential sites are never shown)",
         ),

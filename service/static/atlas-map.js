@@ -32,7 +32,7 @@
     return null;
   }
 
-  function popupNode(props, fields) {
+  function popupNode(props, fields, action) {
     var box = document.createElement("div");
     box.className = "atlas-popup";
     if (props.is_sample) {
@@ -53,6 +53,16 @@
       dl.appendChild(dd);
     });
     box.appendChild(dl);
+    if (action && props.id) {  // e.g. "Report a problem" on a service: a new tab, so an embed stays put
+      var p = document.createElement("p");
+      var a = document.createElement("a");
+      a.href = action[1].replace("{id}", encodeURIComponent(props.id));
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = action[0];
+      p.appendChild(a);
+      box.appendChild(p);
+    }
     return box;
   }
 
@@ -73,7 +83,7 @@
       var m = e.layer;
       if (!m || !m.feature) return;
       L.DomEvent.stopPropagation(e);
-      if (!m.getPopup()) m.bindPopup(function () { return popupNode(m.feature.properties, spec.popup); });
+      if (!m.getPopup()) m.bindPopup(function () { return popupNode(m.feature.properties, spec.popup, spec.action); });
       m.openPopup();
     });
     if (target.addLayers) { target.addLayers(markers); } else { markers.forEach(function (m) { target.addLayer(m); }); }
@@ -98,14 +108,14 @@
       },
       onEachFeature: function (f, layer) {
         if (!outlineOnly || spec.name === "deserts") {
-          layer.bindPopup(function () { return popupNode(f.properties, spec.popup); });
+          layer.bindPopup(function () { return popupNode(f.properties, spec.popup, spec.action); });
           return;
         }
         // Under desert cells a click is the cell's; elsewhere the boundary's (or rollup's) own.
         layer.on("click", function (e) {
           if (cellHit && cellHit(e.latlng)) return;
           L.DomEvent.stop(e);
-          L.popup().setLatLng(e.latlng).setContent(popupNode(f.properties, spec.popup)).openOn(layer._map);
+          L.popup().setLatLng(e.latlng).setContent(popupNode(f.properties, spec.popup, spec.action)).openOn(layer._map);
         });
       }
     });
@@ -164,7 +174,7 @@
       if (!map.hasLayer(group)) return;
       var f = layer.featureAt(map, e.latlng);
       if (!f) return;
-      L.popup().setLatLng(e.latlng).setContent(popupNode(f.properties, spec.popup)).openOn(map);
+      L.popup().setLatLng(e.latlng).setContent(popupNode(f.properties, spec.popup, spec.action)).openOn(map);
     });
     drawLegend(spec, legend);
     return layer;

@@ -74,6 +74,9 @@ def test_a_service_named_with_script_payloads_shows_as_text_and_runs_nothing(
     text = popup.inner_text()
     assert xss_service["name"] in text and xss_service["organization"] in text  # shown as text
     assert popup.locator("img, script").count() == 0
+    report = popup.get_by_role("link", name="Report a problem with this listing")
+    assert report.get_attribute("href") == f"/problem/{xss_service['id']}"  # the id only, never a place
+    assert report.get_attribute("target") == "_blank"  # the court's page stays where it is
     page.wait_for_timeout(300)
     assert inner.evaluate("window.__xss") is None and page.evaluate("window.__xss") is None
     assert dialogs == []
