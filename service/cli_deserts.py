@@ -80,19 +80,30 @@ def compute(
 
 
 @app.command("recompute")
-def recompute(region: str = typer.Option(..., help="The region whose services changed (KIND:CODE).")) -> None:
-    """Recompute every stored run that overlaps a region, with each run's own parameters."""
-    from geo.deserts.runs import recompute_for_region
+def recompute(
+    region: str | None = typer.Option(None, help="The region whose services changed (KIND:CODE). "
+                                                 "Default: every stored run."),
+    full: bool = typer.Option(False, "--full", help="Compute every run again, even when few sites changed."),
+) -> None:
+    """Bring stored runs that overlap a region up to date after services changed: in place when few
+    of a run's sites changed (only cells within their reach), else computed again."""
+    from geo.deserts.incremental import refresh_runs
     from geo.scope import RegionRef
 
     try:
         with connect(Settings()) as conn, _progress() as on_step:
-            ids = recompute_for_region(conn, RegionRef.parse(region), on_step=on_step)
+            done = refresh_runs(conn, RegionRef.parse(region) if region else None, full=full, on_step=on_step)
             conn.commit()
     except AtlasError as e:
         console.print(f"[red]✗ {e}[/red]", highlight=False)
         raise typer.Exit(1) from None
-    console.print(f"Recomputed {len(ids)} run(s): {', '.join(map(str, ids)) or 'none overlapped'}")
+    updated = [str(i) for how, i in done if how == "updated"]
+    recomputed = [str(i) for how, i in done if how == "recomputed"]
+    if not done:
+        console.print("Recomputed 0 run(s): none overlapped")
+        return
+    console.print(f"Updated {len(updated)} run(s) in place{': ' + ', '.join(updated) if updated else ''}; "
+                  f"recomputed {len(recomputed)} run(s){': ' + ', '.join(recomputed) if recomputed else ''}")
 
 
 @app.command("load-population")

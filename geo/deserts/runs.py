@@ -202,7 +202,9 @@ def rank_rollups(rows: list[dict]) -> None:
     for r in rows:
         by_key[(r["region_kind"], r["category"], r["stage"])].append(r)
     for group in by_key.values():
-        group.sort(key=lambda r: (-(r["share_uncovered"] or 0.0), -r["population_uncovered"], r["region_code"]))
+        # Rounded so that sums made in another order (an incremental update) rank alike.
+        group.sort(key=lambda r: (-round(r["share_uncovered"] or 0.0, 12), -round(r["population_uncovered"], 6),
+                                  r["region_code"]))
         for rank, r in enumerate(group, start=1):
             r["rank"] = rank
 
@@ -347,7 +349,7 @@ def recompute_for_region(conn: Connection, region: RegionRef, *, on_step: Step |
            WHERE status = 'done' AND (parameters->'counties') ?| %s::text[] ORDER BY id""",
         [fips],
     ).fetchall()
-    return [_rerun(conn, r, on_step) for r in runs]
+    return [rerun(conn, r, on_step) for r in runs]
 
 
 def recompute_withheld(conn: Connection, *, on_step: Step | None = None) -> list[int]:
@@ -358,10 +360,10 @@ def recompute_withheld(conn: Connection, *, on_step: Step | None = None) -> list
         """SELECT id, region_kind, region_code, category, stage, resolution, parameters FROM desert_run
            WHERE status = 'done' AND id IN (SELECT run_id FROM desert_withheld) ORDER BY id"""
     ).fetchall()
-    return [_rerun(conn, r, on_step) for r in runs]
+    return [rerun(conn, r, on_step) for r in runs]
 
 
-def _rerun(conn: Connection, run: dict, on_step: Step | None) -> int:
+def rerun(conn: Connection, run: dict, on_step: Step | None) -> int:
     """Compute a stored run again with its own region, categories, stage and parameters."""
     p = run["parameters"]
     decay = Decay(kind=p.get("decay", {}).get("kind", "step"))
