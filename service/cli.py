@@ -287,6 +287,26 @@ def import_command(
     print(report.one_line())
     if not report.committed and not dry_run:
         raise typer.Exit(1)
+    if report.committed and not dry_run:
+        _follow_deserts()
+
+
+def _follow_deserts() -> None:
+    """After a committed import: desert runs that a few changed sites reach are brought up to date
+    now; the others are stale until `atlas deserts recompute`, and the message says so."""
+    from geo.deserts.incremental import follow_changes
+    from geo.deserts.runs import data_version
+
+    with connect(Settings(), autocommit=True) as conn:
+        updated = follow_changes(conn)
+        stale = conn.execute("""SELECT count(*) AS n FROM desert_run
+                                WHERE status = 'done' AND data_version IS DISTINCT FROM %s""",
+                             [data_version(conn)]).fetchone()
+    if updated:
+        console.print(f"desert runs brought up to date: {', '.join(map(str, updated))}", highlight=False)
+    if stale and stale["n"]:
+        console.print(f"[yellow]![/yellow] {stale['n']} desert run(s) are stale: run `atlas deserts recompute`",
+                      highlight=False)
 
 
 @app.command("geocode")

@@ -63,6 +63,8 @@ from geo.errors import BadRequest
 from geo.scope import RegionRef
 
 MAX_CHANGED_SITES = 50
+FOLLOW_LOCK = 0x64657365  # pg advisory lock: one follower of changes at a time
+
 # Parts of the data version a run's surface and thresholds depend on: if one changed, recompute all.
 SURFACE_PARTS = ("regions_updated", "population_areas", "thresholds")
 
@@ -322,3 +324,22 @@ def refresh_runs(conn: Connection, region: RegionRef | None = None, *, full: boo
         else:
             done.append(("recomputed", rerun(conn, run, on_step)))
     return done
+
+
+def follow_changes(conn: Connection) -> list[int]:
+    """Right after an edit or an import commits: bring each stale run up to date where a few sites
+    changed (update_run), each in its own transaction, one follower at a time (a second waits, then
+    finds the runs current). Runs that need a full recompute stay stale, and say so, until
+    `atlas deserts recompute`: a minute of work does not belong behind an edit. Returns the runs
+    updated. `conn` must be in autocommit mode."""
+    version = data_version(conn)
+    stale = [r["id"] for r in conn.execute(
+        "SELECT id FROM desert_run WHERE status = 'done' AND data_version IS DISTINCT FROM %s ORDER BY id",
+        [version])]
+    updated = []
+    for run_id in stale:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [FOLLOW_LOCK])
+            if update_run(conn, run_id) is not None:
+                updated.append(run_id)
+    return updated

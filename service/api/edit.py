@@ -3,11 +3,14 @@ DELETE retires a record (soft delete); every change is audited in the same trans
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
+from psycopg_pool import ConnectionPool
 
 from geo import audit, edits
+from geo.deserts.incremental import follow_changes
 from geo.edits import (
     LocationIn,
     LocationPatch,
@@ -21,7 +24,26 @@ from service.deps import Conn
 from service.openapi import errors
 from service.responses import JSONResponse
 
-router = APIRouter(prefix="/api", tags=["editing"])
+log = logging.getLogger("atlas.edits")
+
+
+def _follow_deserts(pool: ConnectionPool) -> None:
+    """Desert runs that the changed sites reach are brought up to date on a connection of their own,
+    after the answer has gone; a failure here is logged and never the edit's."""
+    try:
+        with pool.connection() as conn:
+            follow_changes(conn)
+    except Exception:
+        log.exception("desert runs could not follow an edit; `atlas deserts recompute` will")
+
+
+def follow_deserts_after_writes(request: Request, background: BackgroundTasks) -> None:
+    """Every write here is followed by its desert runs (geo.deserts.incremental.follow_changes)."""
+    if request.method != "GET":
+        background.add_task(_follow_deserts, request.app.state.pool)
+
+
+router = APIRouter(prefix="/api", tags=["editing"], dependencies=[Depends(follow_deserts_after_writes)])
 
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ENTITY = {"organizations": "organization", "services": "service", "locations": "location"}

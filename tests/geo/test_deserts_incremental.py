@@ -107,3 +107,20 @@ def test_nothing_changed_changes_nothing(conn, circuit_run):
     update = update_run(conn, circuit_run["run_id"])
     assert update is not None and update.sites_changed == 0 and update.cells_changed == 0
     assert rollups(conn, circuit_run["run_id"]) == before
+
+
+def test_following_an_edit_updates_the_runs_a_few_changed_sites_reach_and_leaves_the_rest_stale(conn, circuit_run):
+    from geo.deserts.incremental import follow_changes
+
+    move(conn, circuit_run["moving"], *LANCASTER)
+    conn.execute("""UPDATE location SET updated_at = clock_timestamp()  -- now() is the test transaction's start
+                    WHERE id IN (SELECT location_id FROM service_at_location WHERE service_id = %s)""",
+                 [circuit_run["moving"]])
+    assert follow_changes(conn) == [circuit_run["run_id"]]
+    version = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [circuit_run["run_id"]]).fetchone()
+    assert version["data_version"] == data_version(conn)
+    assert follow_changes(conn) == []  # current now: nothing to do
+    conn.execute("UPDATE taxonomy_term SET rural_threshold_m = rural_threshold_m + 1 WHERE code = 'food'")
+    assert follow_changes(conn) == []  # a changed threshold needs a full recompute: left stale
+    stale = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [circuit_run["run_id"]]).fetchone()
+    assert stale["data_version"] != data_version(conn)
