@@ -11,6 +11,7 @@ from geo.regions import court_kind_for_state, regions_geojson
 from geo.scope import RegionRef, scope_info
 from geo.service_map import service_map_geojson, service_map_geojson_text
 from layers.deserts import desert_cells_layer, desert_rollups_layer
+from layers.freshness import freshness_layer
 from layers.workshops import workshop_progress_layer
 
 EMPTY: dict = {"type": "FeatureCollection", "features": []}
@@ -28,6 +29,7 @@ class LayerFilter:
     scope: RegionRef | None = None
     measure: str | None = None
     rollup_kind: str = "county"
+    verify_max_age_months: int = 12  # the freshness layer's age (ATLAS_VERIFY_MAX_AGE_MONTHS)
 
     def effective_scope(self) -> RegionRef | None:
         if self.scope is not None:
@@ -105,6 +107,13 @@ def _deserts(conn: Connection, f: LayerFilter) -> dict:
     return desert_cells_layer(conn, scope, category=f.category, stage=f.stage, measure=f.measure)
 
 
+def _freshness(conn: Connection, f: LayerFilter) -> dict:
+    scope = f.effective_scope()
+    if scope is None:
+        return EMPTY
+    return freshness_layer(conn, scope, f.verify_max_age_months)
+
+
 def _rollups(conn: Connection, f: LayerFilter) -> dict:
     scope = f.effective_scope()
     if scope is None:
@@ -146,6 +155,18 @@ LAYERS: dict[str, Layer] = {
                    ("access_2sfca", "Places within reach", "per10k")),
             legend="Service deserts in cells of about 5 km²",
             choropleth=True,
+        ),
+        Layer(
+            name="freshness",
+            title="Listings verified (by county)",
+            geometry="polygon",
+            fetch=_freshness,
+            style={"color": "#374151", "weight": 1, "fillOpacity": 0.55},
+            popup=(("name", "County"), ("services", "Listings"), ("verified", "Verified recently"),
+                   ("share_verified", "Share verified", "percent"), ("open_reports", "Open problem reports")),
+            legend="Share of listings someone confirmed recently, per county",
+            choropleth=True,
+            show=False,
         ),
         Layer(
             name="rollups",

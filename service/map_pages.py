@@ -27,7 +27,7 @@ router = APIRouter(tags=["pages"])
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("service", "templates"), autoescape=True)
 
 SAMPLE_NOTE = "Services shown are SAMPLE DATA generated for demonstration, not real services."
-MAP_LAYERS = ("counties", "courts", "rollups", "deserts", "services")
+MAP_LAYERS = ("counties", "courts", "freshness", "rollups", "deserts", "services")
 EMBED_LAYERS = ("counties", "courts", "deserts", "services")
 DEFAULT_STATE = "MO"  # the state /map and the embed builder open on
 Text = Annotated[str | None, Query(max_length=64)]

@@ -32,7 +32,7 @@ def _follow_deserts(pool: ConnectionPool) -> None:
     after the answer has gone; a failure here is logged and never the edit's."""
     try:
         with pool.connection() as conn:
-            follow_changes(conn)
+            follow_changes(conn)  # type: ignore[arg-type]  # the pool's connections return dict rows
     except Exception:
         log.exception("desert runs could not follow an edit; `atlas deserts recompute` will")
 

@@ -11,7 +11,7 @@ from geo.scope import RegionRef
 from geo.states import state_fips
 from layers.export import collection_csv
 from layers.registry import LayerFilter, get_layer
-from service.deps import Conn
+from service.deps import AppSettings, Conn
 from service.openapi import FEATURE_COLLECTION, content, errors
 from service.responses import GeoJSONResponse
 
@@ -21,6 +21,7 @@ RollupKind = Literal["county", "circuit", "division"]
 
 
 def layer_filter(
+    settings: AppSettings,
     state: Annotated[str | None, Query(description="Postal code, name or FIPS")] = None,
     region: Annotated[str | None, Query(max_length=80, description="kind:code, e.g. circuit:MO-16")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
@@ -33,6 +34,7 @@ def layer_filter(
         state_fips=state_fips(state) if state else None,
         scope=RegionRef.parse(region) if region else None,
         category=category or None, stage=stage or None, measure=measure or None, rollup_kind=rollup,
+        verify_max_age_months=settings.verify_max_age_months,
     )
 
 
