@@ -19,6 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cost": "Cost", "age": "Age of the person", "open_now": "Open now", "radius": "Distance",
         "any": "Any", "free": "Free", "sliding scale": "Sliding scale", "insurance": "Insurance",
         "search": "Search", "results_one": "1 service found", "results": "{n} services found",
+        "results_more": "More than {n} services found",
         "no_results": "No services found within {km} km. Try a larger distance or fewer filters.",
         "print": "Print these results", "map": "Map of results",
         "phone": "Phone", "how": "How to get help", "hours": "Hours", "languages": "Languages",
@@ -56,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cost": "Costo", "age": "Edad de la persona", "open_now": "Abierto ahora", "radius": "Distancia",
         "any": "Cualquiera", "free": "Gratis", "sliding scale": "Escala móvil", "insurance": "Seguro",
         "search": "Buscar", "results_one": "1 servicio encontrado", "results": "{n} servicios encontrados",
+        "results_more": "Más de {n} servicios encontrados",
         "no_results": "No se encontraron servicios a menos de {km} km. Pruebe una distancia mayor o "
                       "menos filtros.",
         "print": "Imprimir estos resultados", "map": "Mapa de resultados", "phone": "Teléfono",
@@ -172,8 +174,11 @@ def language_name(code: str, lang: str) -> str:
         return code
 
 
-def results_heading(total: int, lang: str) -> str:
+def results_heading(total: int, lang: str, lower_bound: bool = False) -> str:
+    """How many were found; a search counts only so far (geo.search.TOTAL_ITEMS_CAP), then says more than that."""
     t = LABELS[lang]
+    if lower_bound:
+        return t["results_more"].format(n=f"{total:,}")
     return t["results_one"] if total == 1 else t["results"].format(n=f"{total:,}")
 
 

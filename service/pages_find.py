@@ -149,7 +149,7 @@ def _render(conn: Conn, lang: str, form: dict[str, str], *, page: dict | None = 
     html = _templates().get_template("find.html").render(
         lang=lang, t=t, form=form, page=page, error=error, choices=choices, points=points, radii=RADII_KM,
         per_page=PER_PAGE, costs=COSTS, origin=origin, origin_note=_origin_note(origin, lang),
-        heading=results_heading(page["total_items"], lang) if page else "",
+        heading=results_heading(page["total_items"], lang, page["total_items_is_lower_bound"]) if page else "",
         criteria=_criteria(form, lang, options), today=_today(lang), **options,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})

@@ -1,80 +1,147 @@
 -- Nearest services to a point, as one HSDS Page of JSON built here (one round trip).
 --
 -- Distances are metres on the ellipsoid (geography, use_spheroid). The geography distance operator
--- `<->` is on the sphere, which differs from the ellipsoid by at most ~0.6 %%, so:
---   1. `candidates`: one GiST scan for the matches (filters read from the same denormalised rows,
---      no joins) within the radius plus 1 %% on the sphere, a superset of those within it on the
---      ellipsoid, each with its cheap sphere distance `ds`;
---   2. `knn`: the first (offset + size) candidates by `<->`, and the largest ellipsoidal distance
---      among them, X;
---   3. `ranked`: every candidate within X (on the ellipsoid, and within the radius) re-ranked by
---      ST_Distance on the ellipsoid. Exact: the true first (offset + size) all lie within X.
--- `total` counts on the sphere and pays for the ellipsoid only in the ±1 %% band at the radius.
+-- `<->`, and the GiST index's order, are on the sphere. From the ellipsoid's radii of curvature,
+-- a sphere distance ds and the ellipsoid distance de of the same two points always satisfy
+-- ds <= 1.00562 de and de <= 1.00449 ds. So if xs is the (offset + size)-th smallest sphere distance
+-- among the matches, the true (offset + size) nearest on the ellipsoid all lie within
+-- 1.0105 xs + 1 m on the sphere: only the matches within that bound are measured on the ellipsoid
+-- and ranked. Membership of the radius is decided on the sphere except in the ±1 %% band at the
+-- radius, where the ellipsoid decides.
+--
+-- A page costs about what reading its own rows costs, however many services the radius holds, and
+-- `total_items` is counted only up to count_limit (the cap, or offset + size when deeper, plus one):
+-- exact below it, else count_limit - 1 with `total_items_is_lower_bound` (more match).
+--   `near` (when a filter has its own index: by_index): the matches in the radius, read through
+--      the GIN index on categories, languages or stages together with the GiST index, at most
+--      count_limit of them. Fewer than that: they are every match, the count is exact.
+--   `scan` (otherwise, or when `near` filled up): the KNN index scan (`ORDER BY geog <-> point`),
+--      each row `ok` when it matches and lies in the radius. It stops after scan_take rows kept
+--      (count_limit matches when it counts, else the page and a small margin), keeping as markers
+--      the first rows past the radius (it has then seen every match) and the scan_limit-th row
+--      (its bound: a filter rare right here).
+--   `wide`, only when what was read cannot answer: every match within 1.0105 xs + 1 m (the scan
+--      stopped before that bound), or in the whole radius (the scan's bound came before enough
+--      matches, or before the count), read by index.
+-- `{filters}` is replaced by geo/search.py with the filters asked for, joined by AND (`true` for
+-- none), so each combination is its own prepared statement, planned with only its own predicates.
+-- The JSON is assembled as text: each item is its stored `doc` with distance_m, distance_band and
+-- open_now added before its closing brace (none of them is a key of `doc`).
 -- Confidential sites are stored at their county's point: their distance is to the county and is
 -- shown only as a coarse band, never in metres.
-WITH candidates AS MATERIALIZED (
-    SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
-    FROM service_point sp
-    WHERE ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
-                     %(radius_m)s * 1.01, false)
-      AND (%(category)s::text IS NULL OR sp.categories @> ARRAY[%(category)s::text])
-      AND (%(stage)s::text IS NULL OR sp.stages @> ARRAY[%(stage)s::text])
-      AND (%(language)s::text IS NULL OR sp.languages @> ARRAY[%(language)s::text])
-      AND (%(cost)s::text IS NULL OR sp.costs @> ARRAY[%(cost)s::text])
-      AND (%(age)s::numeric IS NULL OR ((sp.minimum_age IS NULL OR sp.minimum_age <= %(age)s)
-                                        AND (sp.maximum_age IS NULL OR sp.maximum_age >= %(age)s)))
-      AND (NOT %(open_now)s OR sp.open_week @> local_week_second(%(at)s, sp.tz_name)
-           OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s)))
-), knn AS (
-    SELECT ST_Distance(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
-    FROM candidates c
-    ORDER BY c.ds
-    LIMIT %(offset)s + %(size)s
-), bound AS (
-    SELECT max(d) * 1.0001 + 1 AS x FROM knn  -- slack: the re-rank below re-checks exactly
-), ranked AS (
-    SELECT e.id, e.d
-    FROM (SELECT c.id, ST_Distance(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
-          FROM candidates c
-          WHERE c.ds <= (SELECT x FROM bound) * 1.01  -- the sphere test first: the ellipsoid for few
-          OFFSET 0) e
-    WHERE e.d <= (SELECT x FROM bound) AND e.d <= %(radius_m)s
-    ORDER BY e.d, e.id
-    LIMIT %(size)s OFFSET %(offset)s
-), total AS (
-    SELECT count(*) AS n
-    FROM candidates c
+WITH near AS MATERIALIZED (
+    SELECT c.id, c.geog, c.ds
+    FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
+          FROM service_point sp
+          WHERE %(by_index)s
+            AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+                           %(radius_m)s * 1.01, false)
+            AND {filters}
+          OFFSET 0) c  -- the radius test below stays out of the index scan
     WHERE c.ds <= %(radius_m)s * 0.99
        OR ST_DWithin(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
+    LIMIT %(count_limit)s
+), near_count AS MATERIALIZED (
+    SELECT count(*) AS n FROM near
+), scan AS MATERIALIZED (
+    SELECT s.id, s.geog, s.ds, s.ok, s.rn = %(scan_limit)s AS bounded
+    FROM (
+        SELECT n.id, n.geog, n.ds,
+               n.ok AND (n.ds <= %(radius_m)s * 0.99
+                         OR (n.ds <= %(radius_m)s * 1.01
+                             AND ST_DWithin(n.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+                                            %(radius_m)s))) AS ok,
+               row_number() OVER () AS rn  -- counts the rows as they stream past
+        FROM (
+            SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds,
+                   ({filters}) AS ok
+            FROM service_point sp
+            WHERE NOT %(by_index)s OR (SELECT n FROM near_count) >= %(count_limit)s
+            ORDER BY sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
+            LIMIT %(scan_limit)s
+        ) n
+    ) s
+    WHERE s.ok OR s.rn = %(scan_limit)s OR s.ds > %(radius_m)s * 1.01  -- matches, and the markers
+    LIMIT %(scan_take)s
+), pool AS MATERIALIZED (  -- the matches in hand (every match in the radius, or its nearest in index order)
+    SELECT id, geog, ds FROM near WHERE (SELECT n FROM near_count) < %(count_limit)s
+    UNION ALL
+    SELECT id, geog, ds FROM scan WHERE ok
+), state AS MATERIALIZED (
+    SELECT f.*,
+           f.every OR (f.pool_n >= %(offset)s + %(size)s AND f.seen > f.xs * 1.0105 + 1) AS complete
+    FROM (
+        SELECT p.pool_n, p.xs, s.seen,
+               (%(by_index)s AND nc.n < %(count_limit)s)
+               OR (s.rows > 0 AND (s.seen > %(radius_m)s * 1.01  -- past the radius, or out of rows
+                                   OR (s.rows < %(scan_take)s AND NOT s.bounded))) AS every,
+               CASE WHEN %(by_index)s THEN nc.n >= %(count_limit)s ELSE s.matches >= %(count_limit)s END AS over_cap
+        FROM near_count nc,
+             (SELECT count(*) AS rows, count(*) FILTER (WHERE ok) AS matches, max(ds) AS seen,
+                     coalesce(bool_or(bounded), false) AS bounded FROM scan) s,
+             (SELECT count(*) AS pool_n,
+                     coalesce((SELECT ds FROM pool ORDER BY ds OFFSET %(offset)s + %(size)s - 1 LIMIT 1), max(ds)) AS xs
+              FROM pool) p
+    ) f
+), wide AS MATERIALIZED (
+    SELECT c.id, c.geog, c.ds
+    FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
+          FROM service_point sp
+          WHERE NOT (SELECT complete AND (every OR over_cap) FROM state)
+            AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+                           (SELECT CASE WHEN NOT (every OR over_cap) OR pool_n < %(offset)s + %(size)s
+                                        THEN %(radius_m)s * 1.01
+                                        ELSE least(xs * 1.0105 + 1, %(radius_m)s * 1.01) END FROM state), false)
+            AND {filters}
+          OFFSET 0) c
+    WHERE c.ds <= %(radius_m)s * 0.99
+       OR ST_DWithin(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
+), final AS MATERIALIZED (  -- wide when it was read, else the pool
+    SELECT id, geog, ds FROM wide
+    UNION ALL
+    SELECT id, geog, ds FROM pool WHERE (SELECT complete AND (every OR over_cap) FROM state)
+), ranked AS MATERIALIZED (
+    SELECT f.id, ST_Distance(f.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
+    FROM final f
+    WHERE f.ds <= coalesce((SELECT ds FROM final ORDER BY ds OFFSET %(offset)s + %(size)s - 1 LIMIT 1),
+                           (SELECT max(ds) FROM final)) * 1.0105 + 1
+    ORDER BY d, id
+    LIMIT %(size)s OFFSET %(offset)s
+), page_total AS MATERIALIZED (
+    SELECT CASE WHEN s.over_cap THEN %(count_limit)s - 1
+                ELSE least((SELECT count(*) FROM final), %(count_limit)s - 1) END AS n,
+           s.over_cap OR (SELECT count(*) FROM final) >= %(count_limit)s AS lower_bound
+    FROM state s
 ), contents AS (
-    SELECT coalesce(jsonb_agg(
-        sp.doc || jsonb_build_object(
-            'distance_m', CASE WHEN sp.confidential THEN NULL ELSE round(r.d::numeric) END,
-            'distance_band', CASE WHEN NOT sp.confidential THEN NULL
-                                  WHEN r.d <= 10000 THEN 'within 10 km (county-level)'
-                                  WHEN r.d <= 25000 THEN 'within 25 km (county-level)'
-                                  WHEN r.d <= 50000 THEN 'within 50 km (county-level)'
-                                  WHEN r.d <= 100000 THEN 'within 100 km (county-level)'
-                                  ELSE 'more than 100 km (county-level)' END,
-            'open_now', CASE WHEN sp.open_week IS NULL AND NOT sp.open_dated THEN NULL
-                             ELSE coalesce(sp.open_week @> local_week_second(%(at)s, sp.tz_name), false)
-                                  OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s)) END)
-        ORDER BY r.d, r.id), '[]'::jsonb) AS items,
+    SELECT coalesce('[' || string_agg(
+        left(sp.doc::text, -1)
+        || ', "distance_m": ' || CASE WHEN sp.confidential THEN 'null' ELSE round(r.d::numeric)::text END
+        || ', "distance_band": ' || CASE WHEN NOT sp.confidential THEN 'null'
+                                         WHEN r.d <= 10000 THEN '"within 10 km (county-level)"'
+                                         WHEN r.d <= 25000 THEN '"within 25 km (county-level)"'
+                                         WHEN r.d <= 50000 THEN '"within 50 km (county-level)"'
+                                         WHEN r.d <= 100000 THEN '"within 100 km (county-level)"'
+                                         ELSE '"more than 100 km (county-level)"' END
+        || ', "open_now": ' || CASE WHEN sp.open_week IS NULL AND NOT sp.open_dated THEN 'null'
+                                    WHEN coalesce(sp.open_week @> local_week_second(%(at)s, sp.tz_name), false)
+                                         OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s))
+                                    THEN 'true' ELSE 'false' END
+        || '}', ', ' ORDER BY r.d, r.id) || ']', '[]') AS items,
         count(*) AS n
     FROM ranked r JOIN service_point sp ON sp.id = r.id
 )
-SELECT json_build_object(
+SELECT left(json_build_object(
     'total_items', t.n,
+    'total_items_is_lower_bound', t.lower_bound,
     'total_pages', ceil(t.n::numeric / %(size)s)::int,
     'page_number', %(page)s::int,
     'size', c.n,
     'first_page', %(page)s::int = 1,
-    'last_page', %(page)s::int >= ceil(t.n::numeric / %(size)s),
-    'empty', c.n = 0,
-    'contents', c.items
-)::text AS page,
-    NOT EXISTS (SELECT 1 FROM taxonomy_term WHERE code = %(category)s::text) AND %(category)s::text IS NOT NULL
+    'last_page', NOT t.lower_bound AND %(page)s::int >= ceil(t.n::numeric / %(size)s),
+    'empty', c.n = 0
+)::text, -1) || ', "contents" : ' || c.items || '}' AS page,
+    %(category)s::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM taxonomy_term WHERE code = %(category)s::text)
         AS unknown_category,
-    NOT EXISTS (SELECT 1 FROM landscape_stage WHERE code = %(stage)s::text) AND %(stage)s::text IS NOT NULL
+    %(stage)s::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM landscape_stage WHERE code = %(stage)s::text)
         AS unknown_stage
-FROM total t, contents c
+FROM page_total t, contents c

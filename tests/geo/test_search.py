@@ -173,8 +173,8 @@ def test_paging_edges_follow_the_hsds_page_shape(conn):
     add_services(conn, [ServiceSpec(f"s{i}", LAT + 0.001 * i, LON) for i in range(1, 6)])
     first = search(conn, per_page=2)
     assert {k: v for k, v in first.items() if k != "contents"} == {
-        "total_items": 5, "total_pages": 3, "page_number": 1, "size": 2, "first_page": True,
-        "last_page": False, "empty": False}
+        "total_items": 5, "total_items_is_lower_bound": False, "total_pages": 3, "page_number": 1, "size": 2,
+        "first_page": True, "last_page": False, "empty": False}
     assert names(first) == ["s1", "s2"]
     last = search(conn, per_page=2, page=3)
     assert names(last) == ["s5"] and last["last_page"] and not last["first_page"] and last["size"] == 1
@@ -183,8 +183,8 @@ def test_paging_edges_follow_the_hsds_page_shape(conn):
     exact = search(conn, per_page=5)
     assert exact["total_pages"] == 1 and exact["first_page"] and exact["last_page"]
     none = search(conn, category="legal-aid")
-    assert none == {"total_items": 0, "total_pages": 0, "page_number": 1, "size": 0,
-                    "first_page": True, "last_page": True, "empty": True, "contents": []}
+    assert none == {"total_items": 0, "total_items_is_lower_bound": False, "total_pages": 0, "page_number": 1,
+                    "size": 0, "first_page": True, "last_page": True, "empty": True, "contents": []}
     for bad in ({"per_page": 0}, {"per_page": 101}, {"page": 0}):
         with pytest.raises(BadRequest):
             search(conn, **bad)

@@ -29,6 +29,11 @@ def test_one_service_is_singular():
     assert results_heading(1234, "en") == "1,234 services found"
 
 
+def test_a_count_that_stopped_at_the_cap_says_more_than():
+    assert results_heading(500, "en", lower_bound=True) == "More than 500 services found"
+    assert results_heading(500, "es", lower_bound=True) == "Más de 500 servicios encontrados"
+
+
 def test_language_names_follow_the_page():
     assert (language_name("es", "en"), language_name("es", "es")) == ("Spanish", "español")
     assert language_name("en", "es") == "inglés" and language_name("ase", "es") == "lengua de señas americana"
