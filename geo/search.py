@@ -144,7 +144,7 @@ def nearby_services_json(
                          f"({MAX_RADIUS_M // 1000} km).")
     check_paging(page, per_page)
     copies_for_reading(conn)
-    with conn.pipeline(), conn.transaction():  # one round trip
+    with conn.transaction():
         # One generic plan per filter combination and connection, made once: PostgreSQL would
         # otherwise keep planning the statement afresh (~2 ms a request), because a custom plan, with
         # the branches this request does not take folded away, always looks the cheaper.
@@ -154,7 +154,7 @@ def nearby_services_json(
             nearby_params(lat=lat, lon=lon, radius_m=radius_m, filters=filters, page=page, per_page=per_page, at=at),
             prepare=True,
         )
-    row = cur.fetchone()
+        row = cur.fetchone()
     assert row is not None
     if row["unknown_category"]:
         codes = [r["code"] for r in conn.execute("SELECT code FROM taxonomy_term ORDER BY code")]

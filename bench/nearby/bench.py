@@ -1,10 +1,13 @@
-"""bench/nearby: API throughput and latency of GET /api/services/nearby against pgbench running the
-same KNN query (same SQL, same parameters, same data) in the same run.
+"""bench/nearby: API throughput and latency of GET /api/services/nearby against its anchor, pgbench
+on a page alone (the 20 nearest by `geog <-> point` in index order, their doc, ellipsoidal
+ST_Distance, the radius checked after: what one page of nearest services costs PostGIS), and against
+pgbench on the API's own SQL, for three searches: no filter, a common category and a rare one.
 
-    ATLAS_PG_PORT=54332 bench/nearby/run.sh          # see bench/README.md
+    ATLAS_DB_NAME=<db> bench/nearby/run.sh          # see bench/README.md
 
-Needs wrk (Debian `wrk`) and pgbench (PostgreSQL 15). Rounds alternate pgbench and the API so
-both see the same machine load; the ratio is per round.
+Needs wrk (Debian `wrk`) and pgbench (PostgreSQL 15). Each round runs, per search, the anchor, the
+API's SQL and the API one after the other, so all three see the same machine load; the ratio is per
+round and search.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from pathlib import Path
 
 import psycopg
 
-from geo.db import query
-from geo.search import DEFAULT_RADIUS_M
+from bench.nearby.rare import RARE_CATEGORY, ensure_rare_services
+from bench.revisions import load_average
+from geo.search import DEFAULT_RADIUS_M, asked_filters, make_filter, nearby_params, nearby_sql
 from geo.settings import Settings
 from service.process import AtlasServer
 
@@ -32,24 +36,47 @@ OUT = ROOT / "bench" / "out"
 # Kansas City, Missouri: the densest sample area, so each search has many candidates.
 LAT, LON = 39.0997, -94.5786
 PER_PAGE = 20
+# The searches: no filter, a category with ~5 % of the services, one with 40 in the whole state.
+SEARCHES = {"none": None, "common": "mental-health", "rare": RARE_CATEGORY}
+# A page alone: the 20 nearest in index order, their doc, the ellipsoidal distance, the radius after.
+ANCHOR_SQL = """
+SELECT p.doc, p.d FROM (
+    SELECT sp.doc, ST_Distance(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
+    FROM service_point sp
+    WHERE %(category)s::text IS NULL OR sp.categories @> ARRAY[%(category)s::text]
+    ORDER BY sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
+    LIMIT %(size)s
+) p WHERE p.d <= %(radius_m)s
+"""
 
 
 def bench_url(settings: Settings) -> str:
-    """The bench database: BENCH_DATABASE_URL, else `atlas_bench` on the local cluster."""
-    return os.environ.get("BENCH_DATABASE_URL") or settings.local_url("atlas_bench")
+    """The bench database: BENCH_DATABASE_URL, else `<ATLAS_DB_NAME>_bench` on the local cluster."""
+    return os.environ.get("BENCH_DATABASE_URL") or settings.local_url(f"{settings.db_name}_bench")
 
 
-def pgbench_script(url: str, directory: Path) -> Path:
-    """The API's exact SQL with the API's parameters rendered in, for pgbench."""
-    params = {"lat": LAT, "lon": LON, "radius_m": DEFAULT_RADIUS_M, "category": None, "stage": None,
-              "language": None, "cost": None, "age": None, "open_now": False,
-              "at": datetime.now().astimezone(), "page": 1, "size": PER_PAGE, "offset": 0}
+def _write_script(url: str, sql: str, params: dict, path: Path) -> Path:
+    """`sql` with `params` rendered in, comments dropped, on one line: a pgbench script."""
     with psycopg.ClientCursor(psycopg.connect(url)) as cur:
-        text = cur.mogrify(query("nearby_services"), params)
+        text = cur.mogrify(sql, params)  # type: ignore[arg-type]  # our own SQL
     lines = [re.sub(r"--.*$", "", line).rstrip() for line in text.splitlines()]
-    path = directory / "nearby.sql"
     path.write_text(" ".join(line.strip() for line in lines if line.strip()) + ";\n")
     return path
+
+
+def pgbench_script(url: str, directory: Path, category: str | None = None) -> Path:
+    """The API's exact SQL (for `category`, else no filter) with the API's parameters rendered in."""
+    filters = make_filter(category=category)
+    params = nearby_params(lat=LAT, lon=LON, radius_m=DEFAULT_RADIUS_M, filters=filters, page=1,
+                           per_page=PER_PAGE, at=datetime.now().astimezone())
+    return _write_script(url, nearby_sql(asked_filters(filters)), params,
+                         directory / f"nearby-{category or 'none'}.sql")
+
+
+def anchor_script(url: str, directory: Path, category: str | None = None) -> Path:
+    """The page alone (ANCHOR_SQL) for the same search."""
+    params = {"lat": LAT, "lon": LON, "radius_m": DEFAULT_RADIUS_M, "category": category, "size": PER_PAGE}
+    return _write_script(url, ANCHOR_SQL, params, directory / f"anchor-{category or 'none'}.sql")
 
 
 def run_pgbench(url: str, script: Path, clients: int, seconds: int, directory: Path) -> dict:
@@ -91,34 +118,53 @@ def run_wrk(url: str, clients: int, seconds: int) -> dict:
             "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
 
 
+def api_path(category: str | None) -> str:
+    return f"/api/services/nearby?near={LAT},{LON}&per_page={PER_PAGE}" + (f"&category={category}" if category else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--searches", nargs="+", choices=list(SEARCHES), default=list(SEARCHES))
     args = parser.parse_args()
 
     settings = Settings()
     url = bench_url(settings)
+    ensure_rare_services(url)
     with psycopg.connect(url) as conn:
         count = conn.execute("SELECT count(*) FROM service_point").fetchone()[0]  # type: ignore[index]
-    api_path = f"/api/services/nearby?near={LAT},{LON}&per_page={PER_PAGE}"
     server = AtlasServer(url, None, env={"ATLAS_POOL_MAX": str(args.clients)},
-                         args=("--workers", str(args.workers)), ready_path=api_path)
-    api = server.url + api_path
+                         args=("--workers", str(args.workers)), ready_path=api_path(None))
     rounds = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            script = pgbench_script(url, Path(tmp))
-            run_wrk(api, args.clients, 3)  # warm both workers, their pools and prepared statements
-            for _ in range(args.rounds):
-                pg = run_pgbench(url, script, args.clients, args.seconds, Path(tmp))
-                web = run_wrk(api, args.clients, args.seconds)
-                rounds.append({"pgbench": pg, "api": web, "ratio": web["rps"] / pg["rps"]})
-                print(f"pgbench {pg['rps']:.0f}/s p50 {pg['p50_ms']:.1f} ms p99 {pg['p99_ms']:.1f} ms | "
-                      f"API {web['rps']:.0f}/s p50 {web['p50_ms']:.1f} ms p99 {web['p99_ms']:.1f} ms | "
-                      f"ratio {web['rps'] / pg['rps']:.0%}", flush=True)
+            scripts = {name: (anchor_script(url, Path(tmp), category), pgbench_script(url, Path(tmp), category))
+                       for name, category in SEARCHES.items() if name in args.searches}
+            for name in scripts:  # warm both workers, their pools and prepared statements
+                run_wrk(server.url + api_path(SEARCHES[name]), args.clients, 3)
+            run_wrk(server.url + "/health", args.clients, 3)
+            for number in range(1, args.rounds + 1):
+                # The floor under any endpoint: the framework and one trivial query (GET /health).
+                load = load_average()
+                floor = run_wrk(server.url + "/health", args.clients, args.seconds)
+                rounds.append({"round": number, "search": "floor", "load": load, "api": floor})
+                print(f"round {number} floor  [load {load}] GET /health {floor['rps']:.0f}/s p50 {floor['p50_ms']:.1f}"
+                      f" p99 {floor['p99_ms']:.1f} ms", flush=True)
+                for name, (anchor, own) in scripts.items():
+                    load = load_average()
+                    page = run_pgbench(url, anchor, args.clients, args.seconds, Path(tmp))
+                    sql = run_pgbench(url, own, args.clients, args.seconds, Path(tmp))
+                    web = run_wrk(server.url + api_path(SEARCHES[name]), args.clients, args.seconds)
+                    row = {"round": number, "search": name, "category": SEARCHES[name], "load": load,
+                           "anchor": page, "api_sql": sql, "api": web, "ratio": web["rps"] / page["rps"]}
+                    rounds.append(row)
+                    print(f"round {number} {name:6} [load {load}] anchor {page['rps']:.0f}/s p99 {page['p99_ms']:.1f} ms"
+                          f" | API SQL {sql['rps']:.0f}/s p99 {sql['p99_ms']:.1f} ms | API {web['rps']:.0f}/s"
+                          f" p50 {web['p50_ms']:.1f} p99 {web['p99_ms']:.1f} ms non-2xx {web['non_2xx']}"
+                          f" | API / anchor {row['ratio']:.0%}", flush=True)
     finally:
         server.stop()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -126,11 +172,21 @@ def main() -> None:
               "clients": args.clients, "seconds": args.seconds, "workers": args.workers,
               "cpus": os.cpu_count(), "rounds": rounds}
     (OUT / "nearby.json").write_text(json.dumps(report, indent=2))
-    print("| when | services | clients | pgbench req/s | pgbench p50 / p99 ms | API req/s | API p50 / p99 ms | API / pgbench |")
-    for r in rounds:
-        print(f"| {report['when'][:16]} | {count:,} | {args.clients} | {r['pgbench']['rps']:.0f} | "
-              f"{r['pgbench']['p50_ms']:.1f} / {r['pgbench']['p99_ms']:.1f} | {r['api']['rps']:.0f} | "
-              f"{r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | {r['ratio']:.0%} |")
+    print_table(report)
+
+
+def print_table(report: dict) -> None:
+    print("| round | search | load (1/5 min) | anchor req/s | anchor p50 / p99 ms | API SQL req/s | API req/s "
+          "| API p50 / p99 ms | API / anchor |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in report["rounds"]:
+        if r["search"] == "floor":
+            print(f"| {r['round']} | GET /health (floor) | {r['load']} | | | | {r['api']['rps']:.0f} | "
+                  f"{r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | |")
+            continue
+        print(f"| {r['round']} | {r['search']} | {r['load']} | {r['anchor']['rps']:.0f} | "
+              f"{r['anchor']['p50_ms']:.1f} / {r['anchor']['p99_ms']:.1f} | {r['api_sql']['rps']:.0f} | "
+              f"{r['api']['rps']:.0f} | {r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | {r['ratio']:.0%} |")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from geo.search import (
     DEFAULT_PER_PAGE,
@@ -18,7 +18,7 @@ from geo.search import (
     make_filter,
     nearby_services_json,
 )
-from service.deps import Conn, NearPlacer
+from service.deps import get_placer
 from service.openapi import errors
 
 router = APIRouter(prefix="/api/services", tags=["search"], responses=errors(400, 422, 503))
@@ -29,8 +29,7 @@ PRIVATE = {"Cache-Control": "no-store"}
 
 @router.get("/nearby")
 def services_nearby(
-    conn: Conn,
-    placer: NearPlacer,
+    request: Request,
     near: Annotated[str, Query(description="An address or place ('Columbia, MO'), a 5-digit ZIP, or 'lat,lon'.")],
     radius_m: Annotated[float, Query(description=f"Metres on the ellipsoid; at most {MAX_RADIUS_M}.")] = DEFAULT_RADIUS_M,
     category: Annotated[str | None, Query(description="A category code, e.g. food (see /api/hsds/taxonomy_terms).")] = None,
@@ -42,10 +41,15 @@ def services_nearby(
     page: Annotated[int, Query(description="1-based page number.")] = 1,
     per_page: Annotated[int, Query(description=f"Results per page, at most {MAX_PER_PAGE}.")] = DEFAULT_PER_PAGE,
 ) -> Response:
-    """Nearest first, each with distance_m (confidential sites: a county-level band instead)."""
+    """Nearest first, each with distance_m (confidential sites: a county-level band instead).
+    total_items is exact unless total_items_is_lower_bound is true: then more than total_items
+    services match (counting stops at 500, or at the end of the page asked for when deeper)."""
     filters = make_filter(category=category, stage=stage, language=language, cost=cost, age=age,
                           open_now=open_now)
-    point = placer.place(near).point
-    body = nearby_services_json(conn, lat=point.latitude, lon=point.longitude, radius_m=radius_m, filters=filters,
-                                page=page, per_page=per_page)
+    # The pooled connection and the placer are taken here, in the endpoint's one worker thread, not
+    # as dependencies: each sync dependency is another hop to the thread pool (issue 12, bench/nearby).
+    with request.app.state.pool.connection() as conn:
+        point = get_placer(request, conn).place(near).point
+        body = nearby_services_json(conn, lat=point.latitude, lon=point.longitude, radius_m=radius_m,
+                                    filters=filters, page=page, per_page=per_page)
     return Response(content=body, media_type="application/json", headers=PRIVATE)
