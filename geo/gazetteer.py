@@ -125,3 +125,11 @@ def zip_timezone(postal_code: str | None) -> str | None:
     """The IANA time zone of a ZIP code, for schedules that keep DST right."""
     z = zip_code(postal_code)
     return z.timezone if z else None
+
+
+def warm() -> None:
+    """Build the indexes now (a few seconds: GeoNames is read and indexed), so the first family to
+    search does not wait for them."""
+    _zip_codes()
+    _place_index()
+    _places_by_name()

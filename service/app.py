@@ -4,6 +4,7 @@ lifespan, and kept on app.state."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 import service.api.desert_plans as desert_plans
 import service.api.review as review_api
 import service.pages_problem as problem_pages
+from geo import gazetteer
 from geo.db import make_pool
 from geo.geocode import GeocoderSettings, street_geocoder
 from geo.settings import Settings
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = make_pool(settings)
         pool.open(wait=False)  # start even if the database is down; /health says so
         app.state.pool = pool
+        threading.Thread(target=gazetteer.warm, name="gazetteer", daemon=True).start()
         try:
             yield
         finally:
@@ -84,10 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, regions, layers, search, hsds, deserts, edit, workshops, tiles, progress_page,
                    map_pages, pages, pages_find, report_page):
         app.include_router(module.router)
-    app.add_middleware(BodySizeLimit)
-    app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s
     for module in (review_api, problem_pages):  # reports, verification, the review queue, freshness
         app.include_router(module.router)
     app.include_router(desert_plans.router)  # what-if and where-to on desert runs
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s
     logs.configure(logging.INFO)
     return app
