@@ -138,7 +138,8 @@ def nearby_services_json(
     """One HSDS Page (JSON text) of services nearest (lat, lon) within radius_m metres on the
     ellipsoid, nearest first; `at` is the instant open_now is judged at (default: now).
     total_items is exact up to TOTAL_ITEMS_CAP (or the end of this page, when deeper); beyond it the
-    page says total_items_is_lower_bound: true and total_items is that bound."""
+    page says total_items_is_lower_bound: true, meaning more than total_items match (also when a
+    filter no index serves found its page without reading the whole radius: see the SQL)."""
     if not 0 < radius_m <= MAX_RADIUS_M:
         raise BadRequest(f"radius_m must be more than 0 and at most {MAX_RADIUS_M} metres "
                          f"({MAX_RADIUS_M // 1000} km).")

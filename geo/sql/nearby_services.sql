@@ -20,9 +20,13 @@
 --      (count_limit matches when it counts, else the page and a small margin), keeping as markers
 --      the first rows past the radius (it has then seen every match) and the scan_limit-th row
 --      (its bound: a filter rare right here).
---   `wide`, only when what was read cannot answer: every match within 1.0105 xs + 1 m (the scan
---      stopped before that bound), or in the whole radius (the scan's bound came before enough
---      matches, or before the count), read by index.
+--   `wide`, only when what was read cannot give the page: every match within 1.0105 xs + 1 m (the
+--      scan stopped before that bound), or in the whole radius (the scan's bound came before enough
+--      matches), read by index; it is then every match, counted exactly.
+-- When the scan's bound came first but the page is complete (a filter no index serves, such as
+-- open_now at night, with enough matches near), counting on would mean reading the whole radius:
+-- `total_items` is then one less than the matches seen, flagged as a lower bound. In every case a
+-- flagged page means: more than `total_items` services match.
 -- `{filters}` is replaced by geo/search.py with the filters asked for, joined by AND (`true` for
 -- none), so each combination is its own prepared statement, planned with only its own predicates.
 -- The JSON is assembled as text: each item is its stored `doc` with distance_m, distance_band and
@@ -87,7 +91,7 @@ WITH near AS MATERIALIZED (
     SELECT c.id, c.geog, c.ds
     FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
           FROM service_point sp
-          WHERE NOT (SELECT complete AND (every OR over_cap) FROM state)
+          WHERE NOT (SELECT complete FROM state)
             AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
                            (SELECT CASE WHEN NOT (every OR over_cap) OR pool_n < %(offset)s + %(size)s
                                         THEN %(radius_m)s * 1.01
@@ -99,7 +103,7 @@ WITH near AS MATERIALIZED (
 ), final AS MATERIALIZED (  -- wide when it was read, else the pool
     SELECT id, geog, ds FROM wide
     UNION ALL
-    SELECT id, geog, ds FROM pool WHERE (SELECT complete AND (every OR over_cap) FROM state)
+    SELECT id, geog, ds FROM pool WHERE (SELECT complete FROM state)
 ), ranked AS MATERIALIZED (
     SELECT f.id, ST_Distance(f.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
     FROM final f
@@ -109,9 +113,10 @@ WITH near AS MATERIALIZED (
     LIMIT %(size)s OFFSET %(offset)s
 ), page_total AS MATERIALIZED (
     SELECT CASE WHEN s.over_cap THEN %(count_limit)s - 1
+                WHEN s.stopped THEN s.pool_n - 1
                 ELSE least((SELECT count(*) FROM final), %(count_limit)s - 1) END AS n,
-           s.over_cap OR (SELECT count(*) FROM final) >= %(count_limit)s AS lower_bound
-    FROM state s
+           s.over_cap OR s.stopped OR (SELECT count(*) FROM final) >= %(count_limit)s AS lower_bound
+    FROM (SELECT *, complete AND NOT (every OR over_cap) AS stopped FROM state) s
 ), contents AS (
     SELECT coalesce('[' || string_agg(
         left(sp.doc::text, -1)

@@ -43,7 +43,8 @@ def services_nearby(
 ) -> Response:
     """Nearest first, each with distance_m (confidential sites: a county-level band instead).
     total_items is exact unless total_items_is_lower_bound is true: then more than total_items
-    services match (counting stops at 500, or at the end of the page asked for when deeper)."""
+    services match (counting stops at 500, or at the end of the page asked for when deeper, or,
+    for filters without an index such as open_now, where the page was found in a dense area)."""
     filters = make_filter(category=category, stage=stage, language=language, cost=cost, age=age,
                           open_now=open_now)
     # The pooled connection and the placer are taken here, in the endpoint's one worker thread, not
