@@ -295,18 +295,14 @@ def _follow_deserts() -> None:
     """After a committed import: desert runs that a few changed sites reach are brought up to date
     now; the others are stale until `atlas deserts recompute`, and the message says so."""
     from geo.deserts.incremental import follow_changes
-    from geo.deserts.runs import data_version
 
     with connect(Settings(), autocommit=True) as conn:
-        updated = follow_changes(conn)
-        stale = conn.execute("""SELECT count(*) AS n FROM desert_run
-                                WHERE status = 'done' AND data_version IS DISTINCT FROM %s""",
-                             [data_version(conn)]).fetchone()
-    if updated:
-        console.print(f"desert runs brought up to date: {', '.join(map(str, updated))}", highlight=False)
-    if stale and stale["n"]:
-        console.print(f"[yellow]![/yellow] {stale['n']} desert run(s) are stale: run `atlas deserts recompute`",
-                      highlight=False)
+        followed = follow_changes(conn)
+    if followed.updated:
+        console.print(f"desert runs brought up to date: {', '.join(map(str, followed.updated))}", highlight=False)
+    if followed.stale:
+        console.print(f"[yellow]![/yellow] {len(followed.stale)} desert run(s) are stale: run "
+                      "`atlas deserts recompute`", highlight=False)
 
 
 @app.command("geocode")

@@ -326,12 +326,20 @@ def refresh_runs(conn: Connection, region: RegionRef | None = None, *, full: boo
     return done
 
 
-def follow_changes(conn: Connection) -> list[int]:
+@dataclass
+class Followed:
+    """What following a change did: runs updated in place, and runs left stale for a full recompute."""
+
+    updated: list[int]
+    stale: list[int]
+
+
+def follow_changes(conn: Connection) -> Followed:
     """Right after an edit or an import commits: bring each stale run up to date where a few sites
-    changed (update_run), each in its own transaction, one follower at a time (a second waits, then
-    finds the runs current). Runs that need a full recompute stay stale, and say so, until
-    `atlas deserts recompute`: a minute of work does not belong behind an edit. Returns the runs
-    updated. `conn` must be in autocommit mode."""
+    changed (update_run), each in its own transaction (a savepoint inside a caller's), one follower
+    at a time (a second waits, then finds the runs current). Runs that need a full recompute stay
+    stale, and say so, until `atlas deserts recompute`: a minute of work does not belong behind an
+    edit."""
     version = data_version(conn)
     stale = [r["id"] for r in conn.execute(
         "SELECT id FROM desert_run WHERE status = 'done' AND data_version IS DISTINCT FROM %s ORDER BY id",
@@ -342,4 +350,4 @@ def follow_changes(conn: Connection) -> list[int]:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [FOLLOW_LOCK])
             if update_run(conn, run_id) is not None:
                 updated.append(run_id)
-    return updated
+    return Followed(updated, [r for r in stale if r not in updated])

@@ -116,11 +116,12 @@ def test_following_an_edit_updates_the_runs_a_few_changed_sites_reach_and_leaves
     conn.execute("""UPDATE location SET updated_at = clock_timestamp()  -- now() is the test transaction's start
                     WHERE id IN (SELECT location_id FROM service_at_location WHERE service_id = %s)""",
                  [circuit_run["moving"]])
-    assert follow_changes(conn) == [circuit_run["run_id"]]
+    assert follow_changes(conn).updated == [circuit_run["run_id"]]
     version = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [circuit_run["run_id"]]).fetchone()
     assert version["data_version"] == data_version(conn)
-    assert follow_changes(conn) == []  # current now: nothing to do
+    assert follow_changes(conn).updated == []  # current now: nothing to do
     conn.execute("UPDATE taxonomy_term SET rural_threshold_m = rural_threshold_m + 1 WHERE code = 'food'")
-    assert follow_changes(conn) == []  # a changed threshold needs a full recompute: left stale
+    followed = follow_changes(conn)  # a changed threshold needs a full recompute: left stale
+    assert followed.updated == [] and followed.stale == [circuit_run["run_id"]]
     stale = conn.execute("SELECT data_version FROM desert_run WHERE id = %s", [circuit_run["run_id"]]).fetchone()
     assert stale["data_version"] != data_version(conn)
