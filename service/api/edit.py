@@ -38,7 +38,8 @@ def _follow_deserts(pool: ConnectionPool) -> None:
 
 
 def follow_deserts_after_writes(request: Request, background: BackgroundTasks) -> None:
-    """Every write here is followed by its desert runs (geo.deserts.incremental.follow_changes)."""
+    """A write to the directory is followed by its desert runs (geo.deserts.incremental.follow_changes):
+    every write of this router, and the review queue's fix, which edits a service."""
     if request.method != "GET":
         background.add_task(_follow_deserts, request.app.state.pool)
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from geo.review import listings, queue, reports
 from geo.review.flood import Limits
 from geo.scope import RegionRef
 from geo.settings import Settings
-from service.api.edit import WRITE_ERRORS, RecordIdPath
+from service.api.edit import WRITE_ERRORS, RecordIdPath, follow_deserts_after_writes
 from service.auth import Editor
 from service.deps import AppSettings, Conn
 from service.responses import JSONResponse
@@ -98,7 +98,8 @@ def dismiss_report(conn: Conn, key: Editor, report_id: ReportId, body: reports.C
     return reports.dismiss_report(conn, key, report_id, body or reports.CloseIn())
 
 
-@router.post("/review/reports/{report_id}/fix", responses=WRITE_ERRORS)
+@router.post("/review/reports/{report_id}/fix", responses=WRITE_ERRORS,
+             dependencies=[Depends(follow_deserts_after_writes)])
 def fix_report(conn: Conn, key: Editor, report_id: ReportId, body: reports.FixIn) -> dict:
     """Edit the report's service (`changes`, as PATCH /api/services/{id} takes them) and resolve the
     report, linked to that edit, in one transaction."""
