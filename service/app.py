@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -35,13 +35,7 @@ from service import (
 from service.api import deserts, edit, hsds, layers, regions, search, workshops
 from service.limits import BodySizeLimit
 from service.responses import JSONResponse
-from service.security import content_security_policy
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "geolocation=(self), interest-cohort=()",
-}
+from service.security import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,16 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     openapi.install(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        csp = content_security_policy(request.url.path, settings)
-        if csp:
-            response.headers.setdefault("Content-Security-Policy", csp)
-        return response
-
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)  # layer GeoJSON shrinks ~7×
     static = resources.files("service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -91,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(desert_plans.router)  # what-if and where-to on desert runs
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders, settings=settings)  # on every answer, 413s and 500s too
     app.add_middleware(logs.AccessLog)  # outermost: sees every response, including 413s and 500s
     logs.configure(logging.INFO)
     return app
