@@ -43,19 +43,47 @@ def feature_collection(run: str, measure: str, cells: Sequence[int], properties:
     return (head + b",".join(parts) + b"]}").decode()
 
 
-def _polygon_ewkb(ring: np.ndarray) -> bytes:
-    """A polygon as EWKB with SRID 4326, for PostGIS to clip and encode in a tile."""
-    return struct.pack("<BIIII", 1, 0x20000003, 4326, 1, len(ring)) + np.ascontiguousarray(ring, "<f8").tobytes()
+def _float_boxes(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Extents as PostGIS boxes keep them: single precision, rounded outwards."""
+    f_lo, f_hi = lo.astype(np.float32), hi.astype(np.float32)
+    f_lo = np.where(f_lo.astype(float) > lo, np.nextafter(f_lo, np.float32(-np.inf)), f_lo)
+    f_hi = np.where(f_hi.astype(float) < hi, np.nextafter(f_hi, np.float32(np.inf)), f_hi)
+    return f_lo.astype(float), f_hi.astype(float)
 
 
-def _float_box(lo: float, hi: float) -> tuple[float, float]:
-    """An extent as PostGIS boxes keep it: single precision, rounded outwards."""
-    f_lo, f_hi = np.float32(lo), np.float32(hi)
-    if f_lo > lo:
-        f_lo = np.nextafter(f_lo, np.float32(-np.inf))
-    if f_hi < hi:
-        f_hi = np.nextafter(f_hi, np.float32(np.inf))
-    return float(f_lo), float(f_hi)
+def _boundaries(cells: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The cells' hexagons grouped by vertex count (6; 5 for pentagons; more where a hexagon crosses
+    an icosahedron edge): for each count, the positions of its cells and their open boundaries as
+    an (m, count, 2) array of lon/lat, in H3's vertex order."""
+    by_size: dict[int, tuple[list[int], list]] = {}
+    for k, cell in enumerate(cells.tolist()):
+        ring = h3i.cell_to_boundary(cell)
+        where, shapes = by_size.setdefault(len(ring), ([], []))
+        where.append(k)
+        shapes.append(ring)
+    return {n: (np.asarray(where, dtype=np.int64), np.asarray(shapes, dtype=float)[:, :, ::-1])
+            for n, (where, shapes) in by_size.items()}
+
+
+def _polygons_ewkb(groups: list[np.ndarray]) -> bytes:
+    """Closed rings (one (m, n, 2) array of lon/lat per vertex count) as one EWKB MultiPolygon with
+    SRID 4326, their polygons in the order given, for PostGIS to split (ST_Dump), clip and encode."""
+    parts = []
+    for rings in groups:
+        m, n = rings.shape[:2]
+        polygon = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"), ("points", "<u4"),
+                            ("xy", "<f8", (n + 1, 2))])
+        out = np.zeros(m, dtype=polygon)
+        out["order"], out["type"], out["rings"], out["points"] = 1, 3, 1, n + 1
+        out["xy"][:, :n] = rings
+        out["xy"][:, n] = rings[:, 0]
+        parts.append(out.tobytes())
+    count = sum(len(r) for r in groups)
+    return struct.pack("<BIII", 1, 0x20000006, 4326, count) + b"".join(parts)
+
+
+VALUE_COLUMNS = ("category", "stage", "population", "urban", "covered", "distance_m", "threshold_m",
+                 "access_2sfca", "access_e2sfca")
 
 
 def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None, stage: str | None,
@@ -63,39 +91,44 @@ def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None
     """The cells one desert tile draws, as the parameters of tile_deserts.sql: for each H3 cell
     touching the tile (with its buffer), the newest usable run's values (tile_desert_cells.sql),
     the first `limit` by H3 index, with their hexagons. A cell counts as touching when its
-    hexagon's box overlaps the tile's box, as a GiST `&&` on stored polygons did."""
+    hexagon's box overlaps the tile's box, as a GiST `&&` on stored polygons did.
+
+    The values go back to PostgreSQL as the text tile_desert_cells.sql returned, never parsed
+    here; only the H3 indexes are read, to draw every candidate's hexagon at once (numpy). The
+    hexagons travel as one MultiPolygon, with `cell_keep`: for each of its polygons, the position
+    of its cell among the candidates (tile_deserts.sql joins them back and orders by it)."""
     fetch = 2 * limit
     while True:
         row = conn.execute(query("tile_desert_cells"), {
             "z": z, "x": x, "y": y, "category": category, "stage": stage, "limit": fetch,
             "lat_factor": _lat_factor(z, y)}).fetchone()
         assert row is not None
-        cells = row["h3"] or []
-        env_x, env_y = _float_box(row["xmin"], row["xmax"]), _float_box(row["ymin"], row["ymax"])
-        keep, shapes = [], []
-        for k, ring in enumerate(rings(cells)):
-            bx = _float_box(float(ring[:, 0].min()), float(ring[:, 0].max()))
-            by = _float_box(float(ring[:, 1].min()), float(ring[:, 1].max()))
-            if bx[0] <= env_x[1] and bx[1] >= env_x[0] and by[0] <= env_y[1] and by[1] >= env_y[0]:
-                keep.append(k)
-                shapes.append(_polygon_ewkb(ring))
-            if len(keep) == limit:
-                break
+        cells = np.array(row["h3"].split(",") if row["h3"] else [], dtype=np.int64)
+        env_x = _float_boxes(np.array([row["xmin"]]), np.array([row["xmax"]]))
+        env_y = _float_boxes(np.array([row["ymin"]]), np.array([row["ymax"]]))
+        groups = _boundaries(cells)
+        touching = np.zeros(len(cells), dtype=bool)
+        for where, rings in groups.values():
+            bx = _float_boxes(rings[:, :, 0].min(axis=1), rings[:, :, 0].max(axis=1))
+            by = _float_boxes(rings[:, :, 1].min(axis=1), rings[:, :, 1].max(axis=1))
+            touching[where] = ((bx[0] <= env_x[1]) & (bx[1] >= env_x[0])
+                               & (by[0] <= env_y[1]) & (by[1] >= env_y[0]))
+        keep = np.flatnonzero(touching)[:limit]
         if len(keep) == limit or len(cells) < fetch:
             break
         fetch *= 4  # the first candidates were mostly outside the tile: read further
-    pick = np.asarray(keep, dtype=np.int64)
-
-    def column(name: str) -> list:
-        values = row[name] or []
-        return [values[k] for k in pick.tolist()]
-
-    return {"cell_h3": [format(int(c), "x") for c in column("h3")], "cell_category": column("category"),
-            "cell_stage": column("stage"), "cell_population": column("population"),
-            "cell_urban": column("urban"), "cell_covered": column("covered"),
-            "cell_distance_m": column("distance_m"), "cell_threshold_m": column("threshold_m"),
-            "cell_access_2sfca": column("access_2sfca"), "cell_access_e2sfca": column("access_e2sfca"),
-            "cell_geom": shapes}
+    kept = np.zeros(len(cells), dtype=bool)
+    kept[keep] = True
+    order, shapes = [], []
+    for where, rings in groups.values():
+        mine = kept[where]
+        order.append(where[mine])
+        shapes.append(rings[mine])
+    positions = np.concatenate(order) + 1 if order else np.empty(0, dtype=np.int64)
+    values = {f"cell_{name}": row[name] or "{}" for name in VALUE_COLUMNS}
+    return {**values, "cell_h3": "{" + (row["h3"] or "") + "}",
+            "cell_keep": "{" + ",".join(map(str, positions.tolist())) + "}",
+            "cell_shapes": _polygons_ewkb(shapes)}
 
 
 def _lat_factor(z: int, y: int) -> float:

@@ -7,7 +7,9 @@
 -- envelope and its 1/64 buffer, widened by more than a cell's size at that resolution: about
 -- 2.5 average edge lengths, scaled east-west by `lat_factor`); the caller draws each hexagon from
 -- its H3 index, keeps those whose box overlaps the tile's box (the envelope is returned for it) and
--- the first `limit` of them by H3 index (geo/deserts/draw.py: tile_cells).
+-- the first `limit` of them by H3 index (geo/deserts/draw.py: tile_cells). The H3 indexes come as
+-- comma-separated text, every other column as an array literal that the caller passes back to
+-- tile_deserts.sql as it is, so a value is never converted on the way.
 WITH newest AS (
     SELECT r.resolution FROM desert_run r
     WHERE r.finished_at IS NOT NULL
@@ -48,11 +50,15 @@ cells AS (
     LIMIT %(limit)s
 )
 SELECT env.xmin, env.ymin, env.xmax, env.ymax,
-       array_agg(c.h3 ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS h3, array_agg(c.category ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS category,
-       array_agg(c.stage ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS stage, array_agg(c.population ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS population,
-       array_agg(c.urban ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS urban, array_agg(c.covered ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS covered,
-       array_agg(c.distance_m ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS distance_m, array_agg(c.threshold_m ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS threshold_m,
-       array_agg(c.access_2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS access_2sfca,
-       array_agg(c.access_e2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL) AS access_e2sfca
+       array_to_string(array_agg(c.h3 ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL), ',') AS h3,
+       (array_agg(c.category ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS category,
+       (array_agg(c.stage ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS stage,
+       (array_agg(c.population ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS population,
+       (array_agg(c.urban ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS urban,
+       (array_agg(c.covered ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS covered,
+       (array_agg(c.distance_m ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS distance_m,
+       (array_agg(c.threshold_m ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS threshold_m,
+       (array_agg(c.access_2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS access_2sfca,
+       (array_agg(c.access_e2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS access_e2sfca
 FROM env LEFT JOIN cells c ON true
 GROUP BY env.xmin, env.ymin, env.xmax, env.ymax

@@ -1,19 +1,22 @@
 -- Desert cells in one tile, as polygons clipped to the tile. Which cells, and their values, come
 -- from tile_desert_cells.sql (the latest finished run's values per H3 cell, withheld runs never
--- read); their hexagons are drawn from the H3 index by geo/deserts/draw.py:tile_cells and passed
--- here as arrays, so this statement only clips and encodes. Distances are metres on the ellipsoid.
+-- read) and are passed back as the array literals it returned; their hexagons are drawn from the H3
+-- index by geo/deserts/draw.py:tile_cells and passed as one MultiPolygon whose n-th polygon is the
+-- cell at position cell_keep[n] of the arrays (only the cells kept for the tile), so this statement
+-- only joins, clips and encodes, in H3 order. Distances are metres on the ellipsoid.
 WITH env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS e
 ),
 cells AS (
-    SELECT * FROM unnest(%(cell_h3)s::text[], %(cell_category)s::text[], %(cell_stage)s::text[],
-                         %(cell_population)s::float8[], %(cell_urban)s::boolean[], %(cell_covered)s::boolean[],
-                         %(cell_distance_m)s::float8[], %(cell_threshold_m)s::float8[],
-                         %(cell_access_2sfca)s::float8[], %(cell_access_e2sfca)s::float8[],
-                         %(cell_geom)s::bytea[])
+    SELECT c.*, d.geom
+    FROM ST_Dump(ST_GeomFromEWKB(%(cell_shapes)s::bytea)) d
+    JOIN unnest(%(cell_h3)s::bigint[], %(cell_category)s::text[], %(cell_stage)s::text[],
+                %(cell_population)s::float8[], %(cell_urban)s::boolean[], %(cell_covered)s::boolean[],
+                %(cell_distance_m)s::float8[], %(cell_threshold_m)s::float8[],
+                %(cell_access_2sfca)s::float8[], %(cell_access_e2sfca)s::float8[]) WITH ORDINALITY
         AS c(h3, category, stage, population, urban, covered, distance_m, threshold_m, access_2sfca,
-             access_e2sfca, wkb)
-    CROSS JOIN LATERAL ST_GeomFromEWKB(c.wkb) AS geom
+             access_e2sfca, position)
+        ON c.position = (%(cell_keep)s::bigint[])[d.path[1]]
 )
 -- With for_map, a tile carries only what a map draws and shows, rounded as it is shown (whole
 -- people, distances to 100 m, three significant digits of access): a third of the bytes, so a
@@ -28,15 +31,17 @@ SELECT CASE WHEN %(for_map)s THEN (
                     ELSE access_2sfca END AS access_2sfca,
                ST_AsMVTGeom(ST_Transform(geom, 3857), env.e, 4096, 64, true) AS geom
         FROM cells, env
+        ORDER BY position
     ) m
     WHERE geom IS NOT NULL
 ) ELSE (
     SELECT ST_AsMVT(q, 'deserts', 4096, 'geom')
     FROM (
-        SELECT h3, category, stage, population, urban, covered, round(distance_m) AS distance_m,
+        SELECT to_hex(h3) AS h3, category, stage, population, urban, covered, round(distance_m) AS distance_m,
                threshold_m, access_2sfca, access_e2sfca,
                ST_AsMVTGeom(ST_Transform(geom, 3857), env.e, 4096, 64, true) AS geom
         FROM cells, env
+        ORDER BY position
     ) q
     WHERE geom IS NOT NULL
 ) END AS tile
