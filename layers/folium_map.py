@@ -87,9 +87,10 @@ def build_map(
         box = (f'<section aria-label="Legend"><details open class="atlas-legend compact">'
                f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
                f"</summary>{body}</details></section>")
-    else:
-        box = (f'<div class="atlas-legend" role="region" aria-label="Legend">'
-               f"<strong>{html.escape(title)}</strong>{body}</div>")
+    else:  # open on a desktop and in print; atlas-map.js folds it on a phone (it hid half the map)
+        box = (f'<section aria-label="Legend"><details open class="atlas-legend">'
+               f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
+               f"</summary>{body}</details></section>")
     _root(m).html.add_child(folium.Element(box))
     # Folium defines the map and groups later in the same script; hand them over once it has run.
     groups = ", ".join(f'"{spec["group"]}": {spec["group"]}' for spec in specs)

@@ -199,8 +199,12 @@
     legendState();
     specs = specs.filter(function (s) { return !s.tiles; });
     var pending = specs.length;
-    var filters = document.querySelector("details.atlas-filters");
-    if (filters && window.matchMedia && window.matchMedia("(max-width: 640px)").matches) filters.open = false;
+    // On a phone the filters and the full legend start folded, so the map is what shows first.
+    if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+      document.querySelectorAll("details.atlas-filters, details.atlas-legend:not(.compact)").forEach(function (d) {
+        d.open = false;
+      });
+    }
     specs.forEach(function (spec) {
       // "same-origin" matches the page's <link rel=preload crossorigin=anonymous>; no cookies are ever set.
       fetch(spec.url, { credentials: "same-origin" })
@@ -227,6 +231,20 @@
     });
     if (status) status.textContent = "Loading…";
   }
+
+  // A printed map shows its legend open, even where the screen had it folded; afterwards the
+  // screen gets back the state the reader left it in.
+  var foldedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.atlas-legend:not([open])").forEach(function (d) {
+      d.open = true;
+      foldedForPrint.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    foldedForPrint.forEach(function (d) { d.open = false; });
+    foldedForPrint = [];
+  });
 
   window.AtlasMap = { load: load, popupNode: popupNode, layers: loaded, formats: FORMATS };
 })();
