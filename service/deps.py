@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -29,12 +29,36 @@ Conn = Annotated[Connection, Depends(get_conn)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 
+class CoveredStates(Collection[str]):
+    """The states the atlas covers (geo.regions.covered_states), read the first time they are
+    needed: 'lat,lon', a ZIP or a place with its state never need them, so most searches save a
+    query (bench/README.md, nearby)."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._states: list[str] | None = None
+
+    def _load(self) -> list[str]:
+        if self._states is None:
+            self._states = covered_states(self._conn)
+        return self._states
+
+    def __contains__(self, state: object) -> bool:
+        return state in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
 @dataclass(frozen=True)
 class Placer:
     """How nearby search (API and /find) turns `near` into an Origin: the states the atlas covers
     and the online street geocoder, if one is configured (made once, in the app factory)."""
 
-    covered: list[str]
+    covered: Collection[str]
     online: OnlineGeocoder | None
 
     def place(self, near: str) -> Origin:
@@ -42,7 +66,7 @@ class Placer:
 
 
 def get_placer(request: Request, conn: Conn) -> Placer:
-    return Placer(covered_states(conn), getattr(request.app.state, "street_geocoder", None))
+    return Placer(CoveredStates(conn), getattr(request.app.state, "street_geocoder", None))
 
 
 NearPlacer = Annotated[Placer, Depends(get_placer)]

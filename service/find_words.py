@@ -3,6 +3,7 @@ names, so every message a family reads is in the page's language."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 
 import langcodes
@@ -149,7 +150,7 @@ def state_label(abbr: str, lang: str) -> str:
     return STATE_NAMES_ES.get(name, name) if lang == "es" else name
 
 
-def covered_label(covered: list[str], lang: str) -> str:
+def covered_label(covered: Collection[str], lang: str) -> str:
     """'Missouri and Massachusetts' / 'Misuri y Massachusetts'."""
     names = [state_label(s, lang) for s in covered]
     if len(names) <= 1:
@@ -157,7 +158,7 @@ def covered_label(covered: list[str], lang: str) -> str:
     return ", ".join(names[:-1]) + AND[lang] + names[-1]
 
 
-def problem_text(problem: NearProblem, lang: str, covered: list[str]) -> str:
+def problem_text(problem: NearProblem, lang: str, covered: Collection[str]) -> str:
     """A NearProblem in plain words in the page's language."""
     return PROBLEMS[lang].get(problem.reason, PROBLEMS[lang]["unknown_place"]).format(
         text=problem.text, state=state_label(problem.state or "", lang), covered=covered_label(covered, lang))
