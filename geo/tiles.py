@@ -7,6 +7,7 @@ at and above it, one feature per service up to the limit. Confidential sites are
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from geo.copies import copies_for_reading
@@ -158,3 +159,18 @@ def data_bounds(conn: Connection, layer: str) -> tuple[float, float, float, floa
     if row is None or row["minx"] is None:
         return None
     return (round(row["minx"], 5), round(row["miny"], 5), round(row["maxx"], 5), round(row["maxy"], 5))
+
+
+def desert_extents(conn: Connection) -> list[tuple[float, float, float, float]]:
+    """Where desert tiles can have cells (lon/lat west, south, east, north): one box per surface of a
+    finished run, each the union of its blocks' boxes (cell centres grown by more than a cell), so
+    a tile that meets none of them is empty and a map need not ask for it."""
+    rows = conn.execute(
+        """SELECT ST_XMin(e) AS w, ST_YMin(e) AS s, ST_XMax(e) AS e, ST_YMax(e) AS n
+           FROM (SELECT ST_Extent(b.bbox) AS e FROM desert_surface_block b
+                 WHERE b.surface_id IN (SELECT surface_id FROM desert_run WHERE finished_at IS NOT NULL)
+                 GROUP BY b.surface_id ORDER BY b.surface_id) x"""
+    ).fetchall()
+    # outwards to 4 decimals (11 m), so a box never shrinks
+    return [(math.floor(r["w"] * 1e4) / 1e4, math.floor(r["s"] * 1e4) / 1e4,
+             math.ceil(r["e"] * 1e4) / 1e4, math.ceil(r["n"] * 1e4) / 1e4) for r in rows]

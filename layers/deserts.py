@@ -19,6 +19,7 @@ from geo.deserts.results import (
 )
 from geo.errors import BadRequest, NotFound
 from geo.scope import RegionRef
+from geo.tiles import desert_extents
 from layers.classes import NO_GAP_COLOR, Band, band_bins, classify_bands, legend_json
 
 METRES_PER_MILE = 1609.344
@@ -139,7 +140,8 @@ def desert_tiles(conn: Connection, *, category: str | None, stage: str | None, m
                  category_name: str, native_zoom: int = 8) -> dict:
     """How a map draws desert cells from /tiles/deserts: the URL template (only the fields a map
     shows), the zoom the tiles are fetched at (deeper zooms hold fewer cells per tile than the
-    tile feature limit), and the legend with its note."""
+    tile feature limit), the boxes outside which every tile is empty (never fetched: a statewide
+    view of Missouri asks for 30 tiles instead of 77) and the legend with its note."""
     m = get_measure(measure)
     note, resolution = "", None
     if not desert_results_exist(conn):
@@ -155,7 +157,7 @@ def desert_tiles(conn: Connection, *, category: str | None, stage: str | None, m
     params = urlencode({k: v for k, v in (("category", category), ("stage", stage), ("fields", "map")) if v})
     title = f"{category_name} — {m.title.lower()}, {cell_size(resolution)}"
     return {"url": f"/tiles/deserts/{{z}}/{{x}}/{{y}}.mvt?{params}", "native_zoom": native_zoom,
-            "legend": tile_legend(measure, title, note)}
+            "extents": desert_extents(conn), "legend": tile_legend(measure, title, note)}
 
 
 def tile_legend(measure: str | None, title: str, note: str = "") -> dict:

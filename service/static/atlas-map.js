@@ -163,7 +163,8 @@
       pane.style.pointerEvents = "none";
     }
     var layer = AtlasTiles.tileLayer({
-      url: spec.tiles.url, layer: "deserts", nativeZoom: spec.tiles.native_zoom, pane: "atlasCells",
+      url: spec.tiles.url, layer: "deserts", nativeZoom: spec.tiles.native_zoom, extents: spec.tiles.extents,
+      pane: "atlasCells",
       opacity: spec.style.fillOpacity,
       color: function (p) { var c = bandOf(rule(p), legend.classes); return c === null ? null : legend.classes[c].color; }
     });

@@ -115,10 +115,19 @@
 
   // --- the layer --------------------------------------------------------------------------------
   // options: url (with {z}/{x}/{y}), layer (MVT layer name), color(props) → fill or null,
-  // nativeZoom (tiles are fetched at this zoom or deeper and scaled), popup(props) → DOM node.
+  // nativeZoom (tiles are fetched at this zoom or deeper and scaled), popup(props) → DOM node,
+  // extents ([[west, south, east, north], …]: every tile meeting none of them is empty, so it is
+  // never fetched).
   function tileLayer(options) {
     var cache = {};
+    var extents = (options.extents || []).map(function (e) { return L.latLngBounds([e[1], e[0]], [e[3], e[2]]); });
     var Layer = L.GridLayer.extend({
+      _isValidTile: function (coords) {
+        if (!L.GridLayer.prototype._isValidTile.call(this, coords)) return false;
+        if (!options.extents) return true;
+        var tile = this._tileCoordsToBounds(coords);
+        return extents.some(function (e) { return e.intersects(tile); });
+      },
       createTile: function (coords, done) {
         var canvas = document.createElement("canvas"), size = this.getTileSize(), ratio = window.devicePixelRatio || 1;
         canvas.width = size.x * ratio; canvas.height = size.y * ratio;

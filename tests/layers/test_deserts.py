@@ -3,6 +3,8 @@ winning, and a clear note when nothing has been computed."""
 
 from __future__ import annotations
 
+import math
+
 from geo.deserts.results import NO_RESULTS_NOTE
 from geo.scope import RegionRef
 from layers.classes import NO_GAP_COLOR, classify
@@ -78,3 +80,24 @@ def test_desert_tiles_carry_the_latest_cells_and_are_empty_without_results(conn,
     assert render_tile(conn, "deserts", 8, x, y, category="legal-aid") == b""
     conn.execute("DROP TABLE desert_rollup, desert_measure, desert_run CASCADE")
     assert render_tile(conn, "deserts", 8, x, y, category="food") == b""
+
+
+def test_desert_tiles_name_the_boxes_outside_which_every_tile_is_empty(conn, desert_results):
+    from geo.tiles import render_tile
+    from layers.deserts import desert_tiles
+
+    extents = desert_tiles(conn, category="food", stage=None, measure=None, category_name="Food")["extents"]
+    assert extents and all(w < e and s < n for w, s, e, n in extents)
+
+    def lon_lat(z: int, x: int, y: int) -> tuple[float, float]:  # a tile corner
+        return x / 2**z * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / 2**z))))
+
+    drawn = 0
+    for x in range(58, 67):
+        for y in range(94, 103):
+            (w, n), (e, s) = lon_lat(8, x, y), lon_lat(8, x + 1, y + 1)
+            meets = any(w <= be and e >= bw and s <= bn and n >= bs for bw, bs, be, bn in extents)
+            tile = render_tile(conn, "deserts", 8, x, y, category="food")
+            assert meets or tile == b"", (x, y)
+            drawn += bool(tile)
+    assert drawn > 0
