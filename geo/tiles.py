@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from geo.copies import copies_for_reading
 from geo.db import Connection, query
+from geo.deserts import tile_cache
 from geo.deserts.draw import tile_cells
 from geo.deserts.results import desert_results_exist
 from geo.errors import BadRequest, NotFound
@@ -102,7 +103,8 @@ def render_tile(
     for_map: bool = False,
 ) -> bytes:
     """One tile as MVT bytes (empty bytes for an empty tile). `for_map`: desert tiles with only the
-    fields a map draws, rounded as shown (see tile_deserts.sql)."""
+    fields a map draws, rounded as shown (see tile_deserts.sql). A desert tile whose inputs are
+    unchanged since it was built comes from geo/deserts/tile_cache.py."""
     spec = get_tile_layer(layer)
     check_tile(z, x, y)
     params: dict[str, object] = {"z": z, "x": x, "y": y, "limit": feature_limit}
@@ -119,9 +121,17 @@ def render_tile(
     elif spec.name == "deserts":
         if z < spec.minzoom or not desert_results_exist(conn):
             return b""
+        address = (z, x, y, category, stage, feature_limit, for_map)
+        hit = tile_cache.cached(tile_cache.tile_version(conn, z, x, y, category), address)
+        if hit is not None:
+            return hit
         params |= {"category": category, "stage": stage, "for_map": for_map}
         params |= tile_cells(conn, z, x, y, category=category, stage=stage, limit=feature_limit)
-        sql = query("tile_deserts")
+        version = params.pop("version")
+        row = conn.execute(query("tile_deserts"), params).fetchone()
+        data = bytes(row["tile"]) if row and row["tile"] is not None else b""
+        tile_cache.store(version if isinstance(version, str) else None, address, data)
+        return data
     else:
         if z < spec.minzoom:
             return b""

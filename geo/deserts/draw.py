@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
+from functools import cache
 
 import h3.api.basic_int as h3i
 import numpy as np
@@ -86,6 +87,12 @@ VALUE_COLUMNS = ("category", "stage", "population", "urban", "covered", "distanc
                  "access_2sfca", "access_e2sfca")
 
 
+@cache
+def cells_sql() -> str:
+    """tile_desert_cells.sql with tile_desert_version.sql in it, so both read one snapshot."""
+    return query("tile_desert_cells").replace("-- include: tile_desert_version", query("tile_desert_version"))
+
+
 def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None, stage: str | None,
                limit: int) -> dict[str, object]:
     """The cells one desert tile draws, as the parameters of tile_deserts.sql: for each H3 cell
@@ -96,10 +103,12 @@ def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None
     The values go back to PostgreSQL as the text tile_desert_cells.sql returned, never parsed
     here; only the H3 indexes are read, to draw every candidate's hexagon at once (numpy). The
     hexagons travel as one MultiPolygon, with `cell_keep`: for each of its polygons, the position
-    of its cell among the candidates (tile_deserts.sql joins them back and orders by it)."""
+    of its cell among the candidates (tile_deserts.sql joins them back and orders by it).
+    `version` (not a parameter of tile_deserts.sql) is what the cells were read from, or None
+    (tile_desert_version.sql; geo/deserts/tile_cache.py)."""
     fetch = 2 * limit
     while True:
-        row = conn.execute(query("tile_desert_cells"), {
+        row = conn.execute(cells_sql(), {
             "z": z, "x": x, "y": y, "category": category, "stage": stage, "limit": fetch,
             "lat_factor": _lat_factor(z, y)}).fetchone()
         assert row is not None
@@ -126,7 +135,7 @@ def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None
         shapes.append(rings[mine])
     positions = np.concatenate(order) + 1 if order else np.empty(0, dtype=np.int64)
     values = {f"cell_{name}": row[name] or "{}" for name in VALUE_COLUMNS}
-    return {**values, "cell_h3": "{" + (row["h3"] or "") + "}",
+    return {**values, "version": row["version"], "cell_h3": "{" + (row["h3"] or "") + "}",
             "cell_keep": "{" + ",".join(map(str, positions.tolist())) + "}",
             "cell_shapes": _polygons_ewkb(shapes)}
 

@@ -9,8 +9,12 @@
 -- its H3 index, keeps those whose box overlaps the tile's box (the envelope is returned for it) and
 -- the first `limit` of them by H3 index (geo/deserts/draw.py: tile_cells). The H3 indexes come as
 -- comma-separated text, every other column as an array literal that the caller passes back to
--- tile_deserts.sql as it is, so a value is never converted on the way.
-WITH newest AS (
+-- tile_deserts.sql as it is, so a value is never converted on the way. `version` is what the cells
+-- were read from (tile_desert_version.sql, included where it is named, in this statement's snapshot).
+WITH version AS (
+-- include: tile_desert_version
+),
+newest AS (
     SELECT r.resolution FROM desert_run r
     WHERE r.finished_at IS NOT NULL
       AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
@@ -49,7 +53,7 @@ cells AS (
     ORDER BY u.h3, r.finished_at DESC, r.id DESC
     LIMIT %(limit)s
 )
-SELECT env.xmin, env.ymin, env.xmax, env.ymax,
+SELECT (SELECT version FROM version) AS version, env.xmin, env.ymin, env.xmax, env.ymax,
        array_to_string(array_agg(c.h3 ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL), ',') AS h3,
        (array_agg(c.category ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS category,
        (array_agg(c.stage ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS stage,
