@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.cpu import backends_cpu, tree_cpu
 from bench.nearby.rare import RARE_CATEGORY, ensure_rare_services
 from bench.revisions import load_average
 from geo.search import DEFAULT_RADIUS_M, asked_filters, make_filter, nearby_params, nearby_sql
@@ -118,6 +119,18 @@ def run_wrk(url: str, clients: int, seconds: int) -> dict:
             "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
 
 
+def run_api(server: AtlasServer, dbname: str, path: str, clients: int, seconds: int) -> dict:
+    """wrk on the API, with the CPU milliseconds per request of the server's processes (Python)
+    and of the database's backends (PostgreSQL): pool connections stay open, so their backends
+    live through the run."""
+    python, postgres = tree_cpu(server.proc.pid), backends_cpu(dbname)
+    result = run_wrk(server.url + path, clients, seconds)
+    served = result["rps"] * seconds
+    result["python_cpu_ms"] = 1000 * (tree_cpu(server.proc.pid) - python) / served
+    result["postgres_cpu_ms"] = 1000 * (backends_cpu(dbname) - postgres) / served
+    return result
+
+
 def api_path(category: str | None) -> str:
     return f"/api/services/nearby?near={LAT},{LON}&per_page={PER_PAGE}" + (f"&category={category}" if category else "")
 
@@ -128,15 +141,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pool", type=int, default=4,
+                        help="ATLAS_POOL_MAX, per worker: more connections than cores only queue in the CPU")
     parser.add_argument("--searches", nargs="+", choices=list(SEARCHES), default=list(SEARCHES))
     args = parser.parse_args()
 
     settings = Settings()
     url = bench_url(settings)
+    dbname = str(psycopg.conninfo.conninfo_to_dict(url)["dbname"])
     ensure_rare_services(url)
     with psycopg.connect(url) as conn:
         count = conn.execute("SELECT count(*) FROM service_point").fetchone()[0]  # type: ignore[index]
-    server = AtlasServer(url, None, env={"ATLAS_POOL_MAX": str(args.clients)},
+    server = AtlasServer(url, None, env={"ATLAS_POOL_MAX": str(args.pool)},
                          args=("--workers", str(args.workers)), ready_path=api_path(None))
     rounds = []
     try:
@@ -149,27 +165,29 @@ def main() -> None:
             for number in range(1, args.rounds + 1):
                 # The floor under any endpoint: the framework and one trivial query (GET /health).
                 load = load_average()
-                floor = run_wrk(server.url + "/health", args.clients, args.seconds)
+                floor = run_api(server, dbname, "/health", args.clients, args.seconds)
                 rounds.append({"round": number, "search": "floor", "load": load, "api": floor})
                 print(f"round {number} floor  [load {load}] GET /health {floor['rps']:.0f}/s p50 {floor['p50_ms']:.1f}"
-                      f" p99 {floor['p99_ms']:.1f} ms", flush=True)
+                      f" p99 {floor['p99_ms']:.1f} ms | CPU/request: Python {floor['python_cpu_ms']:.2f} ms,"
+                      f" PostgreSQL {floor['postgres_cpu_ms']:.2f} ms", flush=True)
                 for name, (anchor, own) in scripts.items():
                     load = load_average()
                     page = run_pgbench(url, anchor, args.clients, args.seconds, Path(tmp))
                     sql = run_pgbench(url, own, args.clients, args.seconds, Path(tmp))
-                    web = run_wrk(server.url + api_path(SEARCHES[name]), args.clients, args.seconds)
+                    web = run_api(server, dbname, api_path(SEARCHES[name]), args.clients, args.seconds)
                     row = {"round": number, "search": name, "category": SEARCHES[name], "load": load,
                            "anchor": page, "api_sql": sql, "api": web, "ratio": web["rps"] / page["rps"]}
                     rounds.append(row)
                     print(f"round {number} {name:6} [load {load}] anchor {page['rps']:.0f}/s p99 {page['p99_ms']:.1f} ms"
                           f" | API SQL {sql['rps']:.0f}/s p99 {sql['p99_ms']:.1f} ms | API {web['rps']:.0f}/s"
                           f" p50 {web['p50_ms']:.1f} p99 {web['p99_ms']:.1f} ms non-2xx {web['non_2xx']}"
-                          f" | API / anchor {row['ratio']:.0%}", flush=True)
+                          f" | API / anchor {row['ratio']:.0%} | CPU/request: Python {web['python_cpu_ms']:.2f} ms,"
+                          f" PostgreSQL {web['postgres_cpu_ms']:.2f} ms", flush=True)
     finally:
         server.stop()
     OUT.mkdir(parents=True, exist_ok=True)
     report = {"when": datetime.now().astimezone().isoformat(timespec="seconds"), "services": count,
-              "clients": args.clients, "seconds": args.seconds, "workers": args.workers,
+              "clients": args.clients, "seconds": args.seconds, "workers": args.workers, "pool": args.pool,
               "cpus": os.cpu_count(), "rounds": rounds}
     (OUT / "nearby.json").write_text(json.dumps(report, indent=2))
     print_table(report)
@@ -177,16 +195,21 @@ def main() -> None:
 
 def print_table(report: dict) -> None:
     print("| round | search | load (1/5 min) | anchor req/s | anchor p50 / p99 ms | API SQL req/s | API req/s "
-          "| API p50 / p99 ms | API / anchor |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| API p50 / p99 ms | API / anchor | CPU ms/request: Python / PostgreSQL |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in report["rounds"]:
         if r["search"] == "floor":
             print(f"| {r['round']} | GET /health (floor) | {r['load']} | | | | {r['api']['rps']:.0f} | "
-                  f"{r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | |")
+                  f"{r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | | {_cpu(r['api'])} |")
             continue
         print(f"| {r['round']} | {r['search']} | {r['load']} | {r['anchor']['rps']:.0f} | "
               f"{r['anchor']['p50_ms']:.1f} / {r['anchor']['p99_ms']:.1f} | {r['api_sql']['rps']:.0f} | "
-              f"{r['api']['rps']:.0f} | {r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | {r['ratio']:.0%} |")
+              f"{r['api']['rps']:.0f} | {r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | {r['ratio']:.0%} | "
+              f"{_cpu(r['api'])} |")
+
+
+def _cpu(api: dict) -> str:
+    return f"{api['python_cpu_ms']:.2f} / {api['postgres_cpu_ms']:.2f}" if "python_cpu_ms" in api else ""
 
 
 if __name__ == "__main__":
