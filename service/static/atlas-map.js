@@ -200,12 +200,6 @@
     legendState();
     specs = specs.filter(function (s) { return !s.tiles; });
     var pending = specs.length;
-    // On a phone the filters and the full legend start folded, so the map is what shows first.
-    if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
-      document.querySelectorAll("details.atlas-filters, details.atlas-legend:not(.compact)").forEach(function (d) {
-        d.open = false;
-      });
-    }
     specs.forEach(function (spec) {
       // "same-origin" matches the page's <link rel=preload crossorigin=anonymous>; no cookies are ever set.
       fetch(spec.url, { credentials: "same-origin" })
@@ -232,6 +226,26 @@
     });
     if (status) status.textContent = "Loading…";
   }
+
+  // On a phone the filters and the full legend start folded, so the map is what shows first. Each
+  // is decided as the parser adds it, before the first paint (at DOMContentLoaded a frame had
+  // already shown the legend open), and only once: then it is the reader's. The width is read then,
+  // not now: this script runs before the page's viewport <meta>, when a phone still reports 980 px.
+  var decided = [];
+  function foldOnPhone() {
+    var phone = window.matchMedia && window.matchMedia("(max-width: 640px)").matches;
+    document.querySelectorAll("details.atlas-filters, details.atlas-legend:not(.compact)").forEach(function (d) {
+      if (decided.indexOf(d) >= 0) return;
+      decided.push(d);
+      if (phone) d.open = false;
+    });
+  }
+  var parsing = window.MutationObserver ? new MutationObserver(foldOnPhone) : null;
+  if (parsing) parsing.observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener("DOMContentLoaded", function () {
+    foldOnPhone();
+    if (parsing) parsing.disconnect();
+  });
 
   // A printed map shows its legend open, even where the screen had it folded; afterwards the
   // screen gets back the state the reader left it in.

@@ -24,8 +24,17 @@ BOXES = """selectors => selectors.map(s => {
 })"""
 
 
+# Layout shifts of the legend from the first paint on (a legend painted open, then folded, moves),
+# recorded by a script the browser runs before the page's own (the page's CSP does not govern it).
+SHIFTS = """window.legendShifts = [];
+new PerformanceObserver(list => list.getEntries().forEach(e => e.sources.forEach(s => {
+    if (s.node && s.node.closest && s.node.closest('.atlas-legend')) window.legendShifts.push(e.value);
+}))).observe({type: 'layout-shift', buffered: true});"""
+
+
 def _open(browser, url: str, viewport: dict):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=viewport)
+    context = browser.new_context(viewport=viewport, is_mobile=viewport == PHONE)  # a phone's 980 px start
+    context.add_init_script(SHIFTS)
     page = context.new_page()
     response = page.goto(url)
     assert response is not None and response.status == 200, url
@@ -57,6 +66,7 @@ def test_phone_legend_starts_folded_and_leaves_the_map_and_its_controls_uncovere
     try:
         legend = page.locator("details.atlas-legend")
         assert legend.get_attribute("open") is None
+        assert page.evaluate("window.legendShifts") == [], "the legend was drawn open, then folded"
         box, map_box, layers, filters, zoom, scale = _boxes(
             page, ".atlas-legend", ".folium-map", ".leaflet-control-layers", ".atlas-filters",
             ".leaflet-control-zoom", ".leaflet-control-scale")
