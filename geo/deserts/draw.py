@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 
 from geo.db import Connection, query
+from geo.deserts.tile_geometry import tile_rings
 
 
 def rings(cells: Sequence[int]) -> list[np.ndarray]:
@@ -66,21 +67,41 @@ def _boundaries(cells: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
             for n, (where, shapes) in by_size.items()}
 
 
-def _polygons_ewkb(groups: list[np.ndarray]) -> bytes:
-    """Closed rings (one (m, n, 2) array of lon/lat per vertex count) as one EWKB MultiPolygon with
-    SRID 4326, their polygons in the order given, for PostGIS to split (ST_Dump), clip and encode."""
+def _polygons_ewkb(groups: list[np.ndarray], srid: int | None = 4326) -> bytes:
+    """Rings (one (m, n, 2) array per vertex count: open, or closed when srid is None) as one
+    MultiPolygon, EWKB with SRID 4326 (lon/lat) or plain WKB (tile coordinates), polygons in the
+    order given, for PostGIS to split (ST_Dump), clip and encode."""
     parts = []
     for rings in groups:
         m, n = rings.shape[:2]
+        points = n + 1 if srid else n
         polygon = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"), ("points", "<u4"),
-                            ("xy", "<f8", (n + 1, 2))])
+                            ("xy", "<f8", (points, 2))])
         out = np.zeros(m, dtype=polygon)
-        out["order"], out["type"], out["rings"], out["points"] = 1, 3, 1, n + 1
+        out["order"], out["type"], out["rings"], out["points"] = 1, 3, 1, points
         out["xy"][:, :n] = rings
-        out["xy"][:, n] = rings[:, 0]
+        if srid:
+            out["xy"][:, n] = rings[:, 0]
         parts.append(out.tobytes())
     count = sum(len(r) for r in groups)
-    return struct.pack("<BIII", 1, 0x20000006, 4326, count) + b"".join(parts)
+    head = struct.pack("<BIII", 1, 0x20000006, srid, count) if srid else struct.pack("<BII", 1, 6, count)
+    return head + b"".join(parts)
+
+
+_WAGYU: list[bool] = []  # asked once per process: one PostGIS build per server
+
+
+def _wagyu(conn: Connection) -> bool:
+    """Whether PostGIS clips tiles with Wagyu (whose output geo/deserts/tile_geometry.py mirrors)."""
+    if not _WAGYU:
+        row = conn.execute("SELECT to_regproc('postgis_wagyu_version') IS NOT NULL AS wagyu").fetchone()
+        _WAGYU.append(bool(row and row["wagyu"]))
+    return _WAGYU[0]
+
+
+def _positions(order: list[np.ndarray]) -> str:
+    """1-based positions among the candidates, as an array literal."""
+    return "{" + ",".join(str(k + 1) for part in order for k in part.tolist()) + "}"
 
 
 VALUE_COLUMNS = ("category", "stage", "population", "urban", "covered", "distance_m", "threshold_m",
@@ -94,7 +115,7 @@ def cells_sql() -> str:
 
 
 def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None, stage: str | None,
-               limit: int) -> dict[str, object]:
+               limit: int, fast: bool = True) -> dict[str, object]:
     """The cells one desert tile draws, as the parameters of tile_deserts.sql: for each H3 cell
     touching the tile (with its buffer), the newest usable run's values (tile_desert_cells.sql),
     the first `limit` by H3 index, with their hexagons. A cell counts as touching when its
@@ -105,7 +126,9 @@ def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None
     hexagons travel as one MultiPolygon, with `cell_keep`: for each of its polygons, the position
     of its cell among the candidates (tile_deserts.sql joins them back and orders by it).
     `version` (not a parameter of tile_deserts.sql) is what the cells were read from, or None
-    (tile_desert_version.sql; geo/deserts/tile_cache.py)."""
+    (tile_desert_version.sql; geo/deserts/tile_cache.py). With `fast`, hexagons that
+    geo/deserts/tile_geometry.py can draw exactly as PostGIS would come already in tile
+    coordinates (`cell_ready_*`); without it, every hexagon goes through ST_AsMVTGeom."""
     fetch = 2 * limit
     while True:
         row = conn.execute(cells_sql(), {
@@ -128,16 +151,22 @@ def tile_cells(conn: Connection, z: int, x: int, y: int, *, category: str | None
         fetch *= 4  # the first candidates were mostly outside the tile: read further
     kept = np.zeros(len(cells), dtype=bool)
     kept[keep] = True
-    order, shapes = [], []
+    envelope = (row["tile_xmin"], row["tile_ymin"], row["tile_xmax"], row["tile_ymax"])
+    order, shapes, ready_order, ready_shapes = [], [], [], []
     for where, rings in groups.values():
         mine = kept[where]
-        order.append(where[mine])
-        shapes.append(rings[mine])
-    positions = np.concatenate(order) + 1 if order else np.empty(0, dtype=np.int64)
+        here, mine_rings = where[mine], rings[mine]
+        drawn = np.zeros(len(here), dtype=bool)
+        if fast and len(here) and _wagyu(conn):
+            drawn, points = tile_rings(mine_rings, envelope)
+            ready_order.append(here[drawn])
+            ready_shapes.append(points[drawn])
+        order.append(here[~drawn])
+        shapes.append(mine_rings[~drawn])
     values = {f"cell_{name}": row[name] or "{}" for name in VALUE_COLUMNS}
     return {**values, "version": row["version"], "cell_h3": "{" + (row["h3"] or "") + "}",
-            "cell_keep": "{" + ",".join(map(str, positions.tolist())) + "}",
-            "cell_shapes": _polygons_ewkb(shapes)}
+            "cell_keep": _positions(order), "cell_shapes": _polygons_ewkb(shapes),
+            "cell_ready_keep": _positions(ready_order), "cell_ready_shapes": _polygons_ewkb(ready_shapes, None)}
 
 
 def _lat_factor(z: int, y: int) -> float:

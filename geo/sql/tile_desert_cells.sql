@@ -6,7 +6,8 @@
 -- Cells are found through their surface blocks' boxes and then their centres (within the tile's
 -- envelope and its 1/64 buffer, widened by more than a cell's size at that resolution: about
 -- 2.5 average edge lengths, scaled east-west by `lat_factor`); the caller draws each hexagon from
--- its H3 index, keeps those whose box overlaps the tile's box (the envelope is returned for it) and
+-- its H3 index, keeps those whose box overlaps the tile's box (the envelope is returned for it,
+-- and the tile's own in EPSG:3857 for geo/deserts/tile_geometry.py) and
 -- the first `limit` of them by H3 index (geo/deserts/draw.py: tile_cells). The H3 indexes come as
 -- comma-separated text, every other column as an array literal that the caller passes back to
 -- tile_deserts.sql as it is, so a value is never converted on the way. `version` is what the cells
@@ -27,8 +28,10 @@ newest AS (
 ),
 env AS (
     SELECT e4326, ST_XMin(e4326) AS xmin, ST_YMin(e4326) AS ymin, ST_XMax(e4326) AS xmax, ST_YMax(e4326) AS ymax,
+           ST_XMin(tile) AS tile_xmin, ST_YMin(tile) AS tile_ymin, ST_XMax(tile) AS tile_xmax, ST_YMax(tile) AS tile_ymax,
            2.5 * 1281256.0 / power(7, (SELECT resolution FROM newest) / 2.0) / 111320.0 AS margin_deg
-    FROM (SELECT ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326) AS e4326) t
+    FROM (SELECT ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326) AS e4326,
+                 ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile) t
 ),
 cells AS (
     SELECT DISTINCT ON (u.h3)
@@ -54,6 +57,7 @@ cells AS (
     LIMIT %(limit)s
 )
 SELECT (SELECT version FROM version) AS version, env.xmin, env.ymin, env.xmax, env.ymax,
+       env.tile_xmin, env.tile_ymin, env.tile_xmax, env.tile_ymax,
        array_to_string(array_agg(c.h3 ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL), ',') AS h3,
        (array_agg(c.category ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS category,
        (array_agg(c.stage ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS stage,
@@ -65,4 +69,4 @@ SELECT (SELECT version FROM version) AS version, env.xmin, env.ymin, env.xmax, e
        (array_agg(c.access_2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS access_2sfca,
        (array_agg(c.access_e2sfca ORDER BY c.h3) FILTER (WHERE c.h3 IS NOT NULL))::text AS access_e2sfca
 FROM env LEFT JOIN cells c ON true
-GROUP BY env.xmin, env.ymin, env.xmax, env.ymax
+GROUP BY env.xmin, env.ymin, env.xmax, env.ymax, env.tile_xmin, env.tile_ymin, env.tile_xmax, env.tile_ymax
