@@ -30,6 +30,7 @@ from collections.abc import Hashable
 from geo.db import Connection, query
 
 MAX_BYTES = 64 * 1024 * 1024
+ENTRY_BYTES = 256  # what an entry costs besides its tile (key, bookkeeping): empty tiles count too
 
 _lock = threading.Lock()
 _tiles: OrderedDict[tuple, bytes] = OrderedDict()
@@ -67,10 +68,10 @@ def store(version: str | None, address: tuple[Hashable, ...], data: bytes) -> No
         if key in _tiles:
             return
         _tiles[key] = data
-        _size += len(data)
+        _size += len(data) + ENTRY_BYTES
         while _size > MAX_BYTES:
             _, old = _tiles.popitem(last=False)
-            _size -= len(old)
+            _size -= len(old) + ENTRY_BYTES
 
 
 def clear() -> None:

@@ -124,3 +124,14 @@ def test_a_transaction_that_wrote_never_reads_or_fills_the_cache(conn, committed
     assert how == "bypass" and features(mine) == [] and features(cached)
     conn.rollback()
     assert draw(committed_conn, tile) == (cached, "hit")
+
+
+def test_the_cache_keeps_to_its_size_counting_empty_tiles_too() -> None:
+    tile_cache.clear()
+    try:
+        for k in range(tile_cache.MAX_BYTES // tile_cache.ENTRY_BYTES + 10):
+            tile_cache.store("v", (k,), b"")
+        assert len(tile_cache._tiles) == tile_cache.MAX_BYTES // tile_cache.ENTRY_BYTES
+        assert tile_cache.cached("v", (0,)) is None and tile_cache.cached("v", (10_000,)) == b""
+    finally:
+        tile_cache.clear()
