@@ -181,7 +181,29 @@
     return layer;
   }
 
+  // Leaflet pans a popup into view within the map's edges, but the filter panel lies over the top
+  // of the map: a popup opened near the top hid its first lines under it. Popups made without
+  // their own padding read it from L.Popup's defaults, kept here below the panel's bottom edge
+  // (updated as a press, a tap or a key begins, before any popup opens, and when the panel folds).
+  function keepPopupsClearOfPanels(map) {
+    var container = map.getContainer();
+    function update() {
+      var top = container.getBoundingClientRect().top, clear = 5;
+      document.querySelectorAll(".atlas-panel, .atlas-header").forEach(function (el) {
+        var r = el.getBoundingClientRect();
+        if (r.height) clear = Math.max(clear, r.bottom - top + 8);
+      });
+      L.Popup.prototype.options.autoPanPaddingTopLeft = L.point(5, clear);
+    }
+    ["mousedown", "touchstart", "keydown"].forEach(function (type) {
+      container.addEventListener(type, update, true);
+    });
+    document.addEventListener("toggle", update, true);
+    update();
+  }
+
   function load(map, specs, groups) {
+    keepPopupsClearOfPanels(map);
     var status = document.querySelector(".atlas-legend .status");
     var counts = {};
     var hasCells = specs.some(function (s) { return s.name === "deserts"; });

@@ -92,6 +92,15 @@ def test_map_has_a_heading_and_draws_statewide_cells_from_tiles_that_answer_a_cl
         text = popup.inner_text()
         assert "People living here" in text and " mi (" in text and " km)" in text
         assert "." not in text.split("People living here")[1].split("\n")[1]  # whole people
+        page.wait_for_timeout(400)  # the pan into view
+        # Readable: every value at least 6rem wide (a long label once left them one letter wide), and
+        # the whole popup below the filter panel that lies over the top of the map.
+        widths = page.evaluate("[...document.querySelectorAll('.leaflet-popup-content dd')]"
+                               ".map(d => d.getBoundingClientRect().width)")
+        assert widths and min(widths) >= 96, widths
+        panel = page.locator(".atlas-panel").bounding_box()
+        box = page.locator(".leaflet-popup").bounding_box()
+        assert panel and box and box["y"] >= panel["y"] + panel["height"], (box, panel)
         page.screenshot(path=str(artifacts / "screen-map-cell-popup.png"))
     finally:
         context.close()
