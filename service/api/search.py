@@ -30,7 +30,7 @@ PRIVATE = {"Cache-Control": "no-store"}
 
 class NearbyQuery(BaseModel):
     """The search's query parameters, validated as one model: one pydantic call per request
-    instead of one per parameter (about 0.3 ms of the endpoint's Python, bench/README.md nearby)."""
+    instead of one per parameter (bench/README.md, nearby: the request path)."""
 
     near: str = Field(description="An address or place ('Columbia, MO'), a 5-digit ZIP, or 'lat,lon'.")
     radius_m: float = Field(DEFAULT_RADIUS_M, description=f"Metres on the ellipsoid; at most {MAX_RADIUS_M}.")
