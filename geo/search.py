@@ -33,7 +33,7 @@ TOTAL_ITEMS_CAP = 500
 SCAN_ROWS = 1_000
 # Each filter as SQL, over the search table's row `sp`; only those asked for are put in the query.
 FILTER_SQL = {
-    "category": "sp.categories @> ARRAY[%(category)s::text]",
+    "category": "sp.category = %(category)s::text",  # read from service_point_category (SOURCE)
     "stage": "sp.stages @> ARRAY[%(stage)s::text]",
     "language": "sp.languages @> ARRAY[%(language)s::text]",
     "cost": "sp.costs @> ARRAY[%(cost)s::text]",
@@ -41,9 +41,15 @@ FILTER_SQL = {
     "open_now": "(sp.open_week @> local_week_second(%(at)s, sp.tz_name) "
                 "OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s)))",
 }
-# Filters with their own (GIN) index: with one of them the matches in the radius are read through it
-# and the GiST index together, which is cheap when they are few.
+# Filters with their own index: with one of them the matches in the radius are read through it and
+# the points' index together, which is cheap when they are few. A category has its own copy of the
+# search rows, indexed by (category, geog); stage and language a GIN index on service_point.
 INDEXED_FILTERS = ("category", "stage", "language")
+
+
+def source_table(asked: tuple[str, ...]) -> str:
+    """The table a search reads its matches from: the category copy when a category is asked."""
+    return "service_point_category" if "category" in asked else "service_point"
 COSTS = {"free": "free", "sliding scale": "sliding scale", "sliding-scale": "sliding scale",
          "sliding_scale": "sliding scale", "insurance": "insurance"}
 
@@ -104,7 +110,7 @@ def nearby_sql(asked: tuple[str, ...]) -> str:
     """geo/sql/nearby_services.sql with the filters asked for (FILTER_SQL keys, in that order): each
     combination is its own statement text, so psycopg prepares it and PostgreSQL plans it apart."""
     predicates = " AND ".join(f"({FILTER_SQL[name]})" for name in asked) or "true"
-    return query("nearby_services").replace("{filters}", predicates)
+    return query("nearby_services").replace("{filters}", predicates).replace("{source}", source_table(asked))
 
 
 @cache
@@ -139,8 +145,10 @@ def nearby_params(*, lat: float, lon: float, radius_m: float, filters: NearbyFil
             "language": filters.language, "cost": filters.cost, "age": filters.age, "open_now": filters.open_now,
             "at": at or datetime.now().astimezone(), "page": page, "size": per_page, "offset": offset,
             "by_index": by_index, "count_limit": count_limit, "scan_limit": max(SCAN_ROWS, 20 * wanted),
-            # the KNN scan counts too, unless an indexed filter already did
-            "scan_take": probe_limit if by_index else max(count_limit, probe_limit)}
+            # the KNN scan counts too, unless an indexed filter already did, or the map's cell counts
+            # (no filter) show more than count_limit services in the radius
+            "scan_take": probe_limit if by_index else max(count_limit, probe_limit), "probe_limit": probe_limit,
+            "count_cells": not asked_filters(filters)}
 
 
 def nearby_services_json(

@@ -29,14 +29,48 @@
 -- flagged page means: more than `total_items` services match.
 -- `{filters}` is replaced by geo/search.py with the filters asked for, joined by AND (`true` for
 -- none), so each combination is its own prepared statement, planned with only its own predicates.
+-- `{source}` is the table the matches are read from: service_point, or with a category its copy per
+-- category, service_point_category, whose GiST index on (category, geog) reads only that category's
+-- services, nearest first or in the radius (the others' filter columns are copied with it).
 -- The JSON is assembled as text: each item is its stored `doc` with distance_m, distance_band and
 -- open_now added before its closing brace (none of them is a key of `doc`).
 -- Confidential sites are stored at their county's point: their distance is to the county and is
 -- shown only as a coarse band, never in metres.
-WITH near AS MATERIALIZED (
+WITH box AS MATERIALIZED (
+    -- Without a filter: a square of web-mercator cells around the point that lies inside the radius,
+    -- to count services certainly in it from the map's counts (service_map_cell: public sites per
+    -- cell, a derived copy in step with the directory). On a sphere of the mercator's own radius a
+    -- straight mercator segment of length L is a rhumb line no longer than L cos(phi), phi its
+    -- latitude nearest the equator, here at least |lat| - r / M (M = 6,335,439 m, the least
+    -- meridional radius of curvature: the square lies within r); the search's sphere is smaller, and
+    -- the ellipsoid decides only beyond 0.99 r. So the square's half-side is
+    -- h = 0.99 r / (sqrt 2 cos phi), in cells of the coarsest level (7, 9, 11) that fits 3 of them,
+    -- and at most 6 of them: a smaller square still lies inside. Mercator x, y as EPSG:3857 has them.
+    SELECT l.level, ceil((p.x - least(p.h, 6 * l.cell)) / l.cell)::bigint AS ix0,
+           floor((p.x + least(p.h, 6 * l.cell)) / l.cell)::bigint - 1 AS ix1,
+           ceil((p.y - least(p.h, 6 * l.cell)) / l.cell)::bigint AS iy0,
+           floor((p.y + least(p.h, 6 * l.cell)) / l.cell)::bigint - 1 AS iy1
+    FROM (SELECT 6378137 * radians(%(lon)s) AS x, 6378137 * ln(tan(pi() / 4 + radians(%(lat)s) / 2)) AS y,
+                 %(radius_m)s * 0.99
+                 / (sqrt(2) * cos(radians(greatest(abs(%(lat)s) - degrees(%(radius_m)s / 6335439.0), 0)))) AS h
+          WHERE %(count_cells)s AND abs(%(lat)s) < 80) p
+    CROSS JOIN LATERAL (SELECT v.level, 40075016.68557849 / 2 ^ v.level / 64 AS cell
+                        FROM (VALUES (7), (9), (11)) AS v(level)
+                        WHERE p.h >= 3 * 40075016.68557849 / 2 ^ v.level / 64
+                        ORDER BY v.level LIMIT 1) l
+), known AS MATERIALIZED (  -- services certainly in the radius: when count_limit, the count is known to be over the cap
+    SELECT coalesce(sum(c.n), 0) AS n
+    FROM box b CROSS JOIN LATERAL generate_series(b.ix0, b.ix1) AS gx(ix)
+    CROSS JOIN LATERAL (SELECT sum(m.n) AS n FROM service_map_cell m  -- one index range per column of cells
+                        WHERE m.level = b.level AND m.ix = gx.ix AND m.iy BETWEEN b.iy0 AND b.iy1) c
+), take AS MATERIALIZED (  -- how many rows the KNN scan keeps: only the page when the count is known
+    SELECT k.n >= %(count_limit)s AS over_cap,
+           CASE WHEN k.n >= %(count_limit)s THEN %(probe_limit)s ELSE %(scan_take)s END AS n
+    FROM known k
+), near AS MATERIALIZED (
     SELECT c.id, c.geog, c.ds
     FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
-          FROM service_point sp
+          FROM {source} sp
           WHERE %(by_index)s
             AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
                            %(radius_m)s * 1.01, false)
@@ -59,14 +93,14 @@ WITH near AS MATERIALIZED (
         FROM (
             SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds,
                    ({filters}) AS ok
-            FROM service_point sp
+            FROM {source} sp
             WHERE NOT %(by_index)s OR (SELECT n FROM near_count) >= %(count_limit)s
             ORDER BY sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
             LIMIT %(scan_limit)s
         ) n
     ) s
     WHERE s.ok OR s.rn = %(scan_limit)s OR s.ds > %(radius_m)s * 1.01  -- matches, and the markers
-    LIMIT %(scan_take)s
+    LIMIT (SELECT n FROM take)
 ), pool AS MATERIALIZED (  -- the matches in hand (every match in the radius, or its nearest in index order)
     SELECT id, geog, ds FROM near WHERE (SELECT n FROM near_count) < %(count_limit)s
     UNION ALL
@@ -78,9 +112,10 @@ WITH near AS MATERIALIZED (
         SELECT p.pool_n, p.xs, s.seen,
                (%(by_index)s AND nc.n < %(count_limit)s)
                OR (s.rows > 0 AND (s.seen > %(radius_m)s * 1.01  -- past the radius, or out of rows
-                                   OR (s.rows < %(scan_take)s AND NOT s.bounded))) AS every,
-               CASE WHEN %(by_index)s THEN nc.n >= %(count_limit)s ELSE s.matches >= %(count_limit)s END AS over_cap
-        FROM near_count nc,
+                                   OR (s.rows < t.n AND NOT s.bounded))) AS every,
+               CASE WHEN %(by_index)s THEN nc.n >= %(count_limit)s
+                    ELSE s.matches >= %(count_limit)s OR t.over_cap END AS over_cap
+        FROM near_count nc, take t,
              (SELECT count(*) AS rows, count(*) FILTER (WHERE ok) AS matches, max(ds) AS seen,
                      coalesce(bool_or(bounded), false) AS bounded FROM scan) s,
              (SELECT count(*) AS pool_n,
@@ -90,7 +125,7 @@ WITH near AS MATERIALIZED (
 ), wide AS MATERIALIZED (
     SELECT c.id, c.geog, c.ds
     FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
-          FROM service_point sp
+          FROM {source} sp
           WHERE NOT (SELECT complete FROM state)
             AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
                            (SELECT CASE WHEN NOT (every OR over_cap) OR pool_n < %(offset)s + %(size)s

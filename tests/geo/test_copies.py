@@ -1,5 +1,5 @@
-"""Derived copies (search rows, map points, tile counts) follow every write in its own transaction,
-and always equal a rebuild from scratch."""
+"""Derived copies (search rows and their copy per category, map points, tile counts) follow every
+write in its own transaction, and always equal a rebuild from scratch."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def _copies(conn) -> dict[str, list]:  # type: ignore[no-untyped-def]
             """SELECT id, service_id, location_id, geog::text AS geog, confidential, categories, stages,
                       languages, costs, county_fips, postal_code, tz_name, open_week::text AS ow, doc
                FROM service_point ORDER BY id""").fetchall(),
+        "service_point_category": conn.execute(
+            """SELECT category, id, service_id, geog::text AS geog, stages, languages, costs, minimum_age,
+                      maximum_age, tz_name, open_week::text AS ow, open_dated
+               FROM service_point_category ORDER BY category, id""").fetchall(),
         "service_map_point": conn.execute(
             "SELECT * FROM service_map_point ORDER BY service_id, location_id").fetchall(),
         "service_map_cell": conn.execute(
@@ -56,17 +60,23 @@ def test_copies_after_raw_sql_writes_to_every_directory_table_equal_a_full_rebui
     assert docs[a["id"]]["organization"]["name"] == "Renamed org"
     assert any(lang["code"] == "vi" for lang in docs[a["id"]]["languages"])
     assert c["id"] not in {r["service_id"] for r in incremental["service_map_point"]}
+    assert a["id"] not in {r["service_id"] for r in incremental["service_point_category"]}  # no category left
+    assert b["id"] in {r["service_id"] for r in incremental["service_point_category"]}
 
 
 def test_a_one_service_edit_rebuilds_only_that_services_copies(conn):
     s = _public_service(conn)
-    before = conn.execute("""SELECT coalesce(sum(n_tup_ins), 0) AS ins FROM pg_stat_xact_user_tables
-                             WHERE relname IN ('service_point', 'service_map_point')""").fetchone()["ins"]
+    inserted = """SELECT coalesce(sum(n_tup_ins), 0) AS ins FROM pg_stat_xact_user_tables
+                  WHERE relname IN ('service_point', 'service_point_category', 'service_map_point')"""
+    categories = conn.execute("SELECT cardinality(categories) AS n FROM service_point WHERE service_id = %s",
+                              [s["id"]]).fetchone()["n"]
+    assert categories >= 1
+    before = conn.execute(inserted).fetchone()["ins"]
     conn.execute("UPDATE service SET name = 'Renamed clinic' WHERE id = %s", [s["id"]])
     assert sync_copies(conn) == 1
-    after = conn.execute("""SELECT coalesce(sum(n_tup_ins), 0) AS ins FROM pg_stat_xact_user_tables
-                            WHERE relname IN ('service_point', 'service_map_point')""").fetchone()["ins"]
-    assert after - before == 2  # one search row and one map point, not the whole directory
+    after = conn.execute(inserted).fetchone()["ins"]
+    # one search row, its row per category and one map point, not the whole directory
+    assert after - before == 2 + categories
     assert sync_copies(conn) == 0  # nothing left for the COMMIT to do
 
 

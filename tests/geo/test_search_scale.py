@@ -55,23 +55,27 @@ def _fixture_rows() -> list[dict]:
 
 def add_dense_services(conn) -> list[dict]:
     """The fixture, written set-based (one statement per table) and copied to the search table."""
-    rows = _fixture_rows()
-    ids = {key: [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{SOURCE}/{key}/{r['i']}")) for r in rows]
+    return add_rows(conn, _fixture_rows(), SOURCE)
+
+
+def add_rows(conn, rows: list[dict], source: str) -> list[dict]:
+    """Services as _fixture_rows gives them, one statement per table; each row gains its search id."""
+    ids = {key: [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{source}/{key}/{r['i']}")) for r in rows]
            for key in ("org", "svc", "loc", "sal")}
     conn.execute("""INSERT INTO organization (id, name, source, source_id)
                     SELECT id, 'Scale org ' || n, %s, id FROM unnest(%s::text[]) WITH ORDINALITY AS u(id, n)""",
-                 [SOURCE, ids["org"]])
+                 [source, ids["org"]])
     conn.execute("""INSERT INTO service (id, organization_id, name, source, source_id)
                     SELECT s, o, 'Scale service ' || n, %s, s
                     FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS u(s, o, n)""",
-                 [SOURCE, ids["svc"], ids["org"]])
+                 [source, ids["svc"], ids["org"]])
     conn.execute("""INSERT INTO location (id, organization_id, name, latitude, longitude, geom, source, source_id)
                     SELECT l, o, 'Scale site', y, x, ST_SetSRID(ST_MakePoint(x, y), 4326), %s, l
                     FROM unnest(%s::text[], %s::text[], %s::float8[], %s::float8[]) AS u(l, o, y, x)""",
-                 [SOURCE, ids["loc"], ids["org"], [r["lat"] for r in rows], [r["lon"] for r in rows]])
+                 [source, ids["loc"], ids["org"], [r["lat"] for r in rows], [r["lon"] for r in rows]])
     conn.execute("""INSERT INTO service_at_location (id, service_id, location_id, source)
                     SELECT a, s, l, %s FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(a, s, l)""",
-                 [SOURCE, ids["sal"], ids["svc"], ids["loc"]])
+                 [source, ids["sal"], ids["svc"], ids["loc"]])
     conn.execute("""INSERT INTO attribute (link_id, taxonomy_term_id, link_entity)
                     SELECT s, t, 'service' FROM unnest(%s::text[], %s::text[]) AS u(s, t)""",
                  [ids["svc"], [term_id(r["category"]) for r in rows]])
@@ -90,7 +94,7 @@ def add_dense_services(conn) -> list[dict]:
     conn.execute("""INSERT INTO cost_option (service_id, option)
                     SELECT s, 'insurance' FROM unnest(%s::text[]) AS s""",
                  [[s for s, r in zip(ids["svc"], rows, strict=True) if r["insurance"]]])
-    assign_counties(conn, SOURCE)
+    assign_counties(conn, source)
     refresh_copies(conn, ids["svc"])
     for r, sal in zip(rows, ids["sal"], strict=True):
         r["id"] = sal
@@ -218,6 +222,29 @@ def test_the_ring_between_sphere_and_ellipsoid_is_read_past_the_scan(conn, dense
         assert names == [s.name for s in north] + [s.name for s in east[:8]], filters
         assert (page["total_items"], page["total_items_is_lower_bound"]) == (TOTAL_ITEMS_CAP, True)
         assert listed(page) == reference(conn, **filters)[:20]
+
+
+def test_the_count_from_map_cells_never_counts_a_service_outside_the_radius(conn):
+    # Without a filter the page knows it is over the cap when the map's cell counts in a square
+    # inside the radius already reach it. 600 services lie just outside a 20 km radius on the
+    # diagonals, where a square reaching the circle's edge (r on each side) would hold them, and 12
+    # inside: the page must count exactly 12.
+    lat, lon, radius = 44.0, -107.5, 20_000
+    placed = conn.execute(
+        """SELECT ST_Y(g::geometry) AS lat, ST_X(g::geometry) AS lon
+           FROM (SELECT ST_Project(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+                                   %(r)s * CASE WHEN k < 12 THEN 0.5 ELSE 1.002 + 0.1 * (k %% 150) / 150 END,
+                                   radians(CASE WHEN k < 12 THEN 30 * k ELSE 45 + 90 * (k %% 4) END)) AS g
+                 FROM generate_series(0, 611) AS k) p""",
+        {"lat": lat, "lon": lon, "r": radius}).fetchall()
+    rows = [{"i": i, "lat": p["lat"], "lon": p["lon"], "category": "food", "language": None, "all_night": False,
+             "insurance": False} for i, p in enumerate(placed)]
+    add_rows(conn, rows, "search-scale-ring")
+    page = json.loads(nearby_services_json(conn, lat=lat, lon=lon, radius_m=radius))
+    assert (page["total_items"], page["total_items_is_lower_bound"], page["last_page"]) == (12, False, True)
+    # With the radius past them all, they are all counted: more than the cap.
+    wide = json.loads(nearby_services_json(conn, lat=lat, lon=lon, radius_m=radius * 1.35))
+    assert (wide["total_items"], wide["total_items_is_lower_bound"]) == (TOTAL_ITEMS_CAP, True)
 
 
 def old_page(conn, *, radius_m: float, page: int, per_page: int, at: datetime, **kw) -> dict:

@@ -1,5 +1,6 @@
--- How every derived copy of the directory stays in step with it: the search rows (service_point),
--- the map points (service_map_point) and the low-zoom tile counts (service_map_cell).
+-- How every derived copy of the directory stays in step with it: the search rows (service_point)
+-- and their copy per category (service_point_category), the map points (service_map_point) and the
+-- low-zoom tile counts (service_map_cell).
 --
 -- The rule: a copy is rewritten in the transaction that changed the directory, before that
 -- transaction commits, whoever wrote the change (the importer, the editing API, restore, the sample
@@ -145,11 +146,13 @@ LANGUAGE plpgsql AS $fn$
 BEGIN
     IF service_ids IS NULL THEN
         -- One full rebuild at a time, and no listed one beside it (they take ROW EXCLUSIVE).
-        LOCK TABLE service_point, service_map_point, service_map_cell IN SHARE ROW EXCLUSIVE MODE;
+        LOCK TABLE service_point, service_point_category, service_map_point, service_map_cell
+            IN SHARE ROW EXCLUSIVE MODE;
     ELSE
         PERFORM 1 FROM service WHERE id = ANY(service_ids) ORDER BY id FOR NO KEY UPDATE;
     END IF;
     PERFORM service_point_refresh(service_ids);
+    PERFORM service_point_category_refresh(service_ids);
     PERFORM service_map_refresh(service_ids);
 END
 $fn$;

@@ -200,3 +200,26 @@ BEGIN
     $q$ USING service_ids;
 END
 $fn$;
+
+-- service_point_category_refresh(service_ids): the category copy of these services' search rows
+-- (NULL: all), from service_point as service_point_refresh just left it. One row per search row and
+-- category, with the point and the columns the other filters test, so a category search reads its
+-- own index (category, geog) and nothing else until the page is known (geo/sql/nearby_services.sql).
+-- Rows are written in category and geohash order: one category's neighbours share heap pages.
+CREATE OR REPLACE FUNCTION service_point_category_refresh(service_ids text[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF service_ids IS NULL THEN
+        DELETE FROM service_point_category;
+    ELSE
+        DELETE FROM service_point_category WHERE service_id = ANY(service_ids);
+    END IF;
+    INSERT INTO service_point_category (category, id, service_id, geog, stages, languages, costs, minimum_age,
+                                        maximum_age, tz_name, open_week, open_dated)
+    SELECT c.code, sp.id, sp.service_id, sp.geog, sp.stages, sp.languages, sp.costs, sp.minimum_age,
+           sp.maximum_age, sp.tz_name, sp.open_week, sp.open_dated
+    FROM service_point sp CROSS JOIN LATERAL unnest(sp.categories) AS c(code)
+    WHERE service_ids IS NULL OR sp.service_id = ANY(service_ids)
+    ORDER BY c.code, ST_GeoHash(sp.geog::geometry, 7);
+END
+$fn$;
