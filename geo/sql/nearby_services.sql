@@ -12,11 +12,15 @@
 -- A page costs about what reading its own rows costs, however many services the radius holds, and
 -- `total_items` is counted only up to count_limit (the cap, or offset + size when deeper, plus one):
 -- exact below it, else count_limit - 1 with `total_items_is_lower_bound` (more match).
+--   `box`, `known` (no filter: count_cells): the map's counts of public sites in the cells of a
+--      square that lies inside the radius. When they reach count_limit the count is known to be
+--      over the cap without reading a row, and the scan below reads only the page (`take`).
 --   `near` (when a filter has its own index: by_index): the matches in the radius, read through
---      the GIN index on categories, languages or stages together with the GiST index, at most
---      count_limit of them. Fewer than that: they are every match, the count is exact.
+--      the category copy's GiST index on (category, geog), or the GIN index on languages or stages
+--      together with the GiST index, at most count_limit of them. Fewer than that: they are every
+--      match, the count is exact.
 --   `scan` (otherwise, or when `near` filled up): the KNN index scan (`ORDER BY geog <-> point`),
---      each row `ok` when it matches and lies in the radius. It stops after scan_take rows kept
+--      each row `ok` when it matches and lies in the radius. It stops after `take` rows kept
 --      (count_limit matches when it counts, else the page and a small margin), keeping as markers
 --      the first rows past the radius (it has then seen every match) and the scan_limit-th row
 --      (its bound: a filter rare right here).
