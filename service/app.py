@@ -3,6 +3,7 @@ lifespan, and kept on app.state."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -38,6 +39,24 @@ from service.responses import JSONResponse
 from service.security import SecurityHeaders
 
 
+def warm_then_freeze() -> None:
+    """Load the gazetteer, then put every object alive (it, the app, its modules) in the garbage
+    collector's permanent generation. The gazetteer is about a million small objects per worker,
+    and a full collection walked them all, holding the GIL: ~260 ms each (max ~600), about one a
+    second under load, every request of the worker stalled behind it (GET /health p99 ~400 ms at
+    32 clients, bench/README.md). Frozen objects are still freed by reference counting; only
+    cycles among them are never collected, and they live as long as the process anyway. Loading
+    runs with collection off: the objects it makes would trigger a dozen full collections of their
+    own (~2 s of CPU per worker at start)."""
+    gc.disable()
+    try:
+        gazetteer.warm()
+    finally:
+        gc.collect()
+        gc.freeze()
+        gc.enable()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -46,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = make_pool(settings)
         pool.open(wait=False)  # start even if the database is down; /health says so
         app.state.pool = pool
-        threading.Thread(target=gazetteer.warm, name="gazetteer", daemon=True).start()
+        threading.Thread(target=warm_then_freeze, name="gazetteer", daemon=True).start()
         try:
             yield
         finally:
