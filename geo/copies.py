@@ -1,4 +1,5 @@
-"""Derived copies of the directory (search rows, map points, tile counts): how they stay in step.
+"""Derived copies of the directory (search rows and their copy per category, map points, tile
+counts): how they stay in step.
 
 The rule and its method live in one place, `geo/sql/functions/directory_copies.sql`: triggers note
 the services each statement touched, and the copies of those services are rebuilt in the same
