@@ -7,6 +7,7 @@ sample loader calls them too (without a key, so without an audit row, as sample 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from psycopg import sql
@@ -233,12 +234,18 @@ def update_workshop(conn: Connection, key: ApiKey, workshop_id: int, patch: Work
         _audited(conn, key, "update", "workshop", workshop_id, before)
 
 
-def add_barrier(conn: Connection, key: ApiKey, workshop_id: int, body: BarrierIn) -> int:
+def _add(conn: Connection, key: ApiKey, workshop_id: int, table: str,
+         insert: Callable[[RegionRef], int]) -> int:
+    """One row added to a workshop: the key's region checked, `insert` given the workshop's
+    region, the row audited, all in one transaction; the new row's id."""
     with conn.transaction():
-        region = _authorised(conn, key, workshop_id)
-        barrier_id = insert_barrier(conn, workshop_id, region, body)
-        _audited(conn, key, "create", "workshop_barrier", barrier_id, None)
-    return barrier_id
+        row_id = insert(_authorised(conn, key, workshop_id))
+        _audited(conn, key, "create", table, row_id, None)
+    return row_id
+
+
+def add_barrier(conn: Connection, key: ApiKey, workshop_id: int, body: BarrierIn) -> int:
+    return _add(conn, key, workshop_id, "workshop_barrier", lambda region: insert_barrier(conn, workshop_id, region, body))
 
 
 def update_barrier(conn: Connection, key: ApiKey, workshop_id: int, barrier_id: int, patch: BarrierPatch) -> None:
@@ -257,11 +264,8 @@ def update_barrier(conn: Connection, key: ApiKey, workshop_id: int, barrier_id: 
 
 
 def add_priority(conn: Connection, key: ApiKey, workshop_id: int, body: PriorityIn) -> int:
-    with conn.transaction():
-        region = _authorised(conn, key, workshop_id)
-        priority_id = insert_priority(conn, workshop_id, region, body)
-        _audited(conn, key, "create", "workshop_priority", priority_id, None)
-    return priority_id
+    return _add(conn, key, workshop_id, "workshop_priority",
+                lambda region: insert_priority(conn, workshop_id, region, body))
 
 
 def update_priority(conn: Connection, key: ApiKey, workshop_id: int, priority_id: int,
@@ -282,11 +286,7 @@ def update_priority(conn: Connection, key: ApiKey, workshop_id: int, priority_id
 
 
 def add_action(conn: Connection, key: ApiKey, workshop_id: int, body: ActionItemIn) -> int:
-    with conn.transaction():
-        _authorised(conn, key, workshop_id)
-        item_id = insert_action(conn, workshop_id, body)
-        _audited(conn, key, "create", "action_item", item_id, None)
-    return item_id
+    return _add(conn, key, workshop_id, "action_item", lambda _: insert_action(conn, workshop_id, body))
 
 
 def update_action(conn: Connection, key: ApiKey, workshop_id: int, item_id: int, patch: ActionItemPatch) -> None:

@@ -65,6 +65,9 @@ def test_report_a_problem_from_find_on_a_phone_in_spanish(browser, live_server, 
             page.wait_for_url("**/problem/**")
             assert "Gracias" in page.inner_text("main") and "El horario es incorrecto" in page.inner_text("main")
             assert page.locator(".problem-text").inner_text() == TEXT  # the markup typed, shown as text
+            # The page around the form is Spanish too, down to the language links' label.
+            assert page.get_by_role("navigation", name="Idioma").is_visible()
+            assert page.get_by_role("link", name="English").get_attribute("href") == f"/problem/{service_id}?lang=en"
         assert page.locator("img[src=x]").count() == 0 and page.title() != "pwned"
         assert context.cookies() == []
         page.screenshot(path=str(artifacts / f"report-problem-es-{'js' if javascript else 'nojs'}.png"), full_page=True)
