@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -45,14 +44,14 @@ def warm_then_freeze() -> None:
     and a full collection walked them all, holding the GIL: ~260 ms each (max ~600), about one a
     second under load, every request of the worker stalled behind it (GET /health p99 ~400 ms at
     32 clients, bench/README.md). Frozen objects are still freed by reference counting; only
-    cycles among them are never collected, and they live as long as the process anyway. Loading
-    runs with collection off: the objects it makes would trigger a dozen full collections of their
-    own (~2 s of CPU per worker at start)."""
+    cycles among them are never collected, and they live as long as the process anyway.
+    Called before the app serves (~2 s), with collection off: loading would otherwise set off a
+    dozen full collections of its own, and beside the first requests it would compete with them
+    for the GIL. Freezing is a splice of lists: no collection first, which would walk them again."""
     gc.disable()
     try:
         gazetteer.warm()
     finally:
-        gc.collect()
         gc.freeze()
         gc.enable()
 
@@ -65,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = make_pool(settings)
         pool.open(wait=False)  # start even if the database is down; /health says so
         app.state.pool = pool
-        threading.Thread(target=warm_then_freeze, name="gazetteer", daemon=True).start()
+        warm_then_freeze()  # before the first request: loading beside them made them wait (below)
         try:
             yield
         finally:
