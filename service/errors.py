@@ -11,10 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from geo.errors import BadRequest, NotFound, TooManyRequests, ValidationFailed
 from geo.keys import NotAllowed, NotAuthenticated
+from service.asgi import HttpMiddleware
 from service.openapi import documented_methods
 from service.responses import JSONResponse
 
@@ -101,20 +102,14 @@ async def validation_error_handler(request: Request, exc: RequestValidationError
     return JSONResponse({"detail": message, "errors": errors}, status_code=422)
 
 
-class UnexpectedErrors:
+class UnexpectedErrors(HttpMiddleware):
     """ASGI middleware answering an exception no handler took with the JSON 500, and ending the
     request there. Starlette's own last-resort handler re-raises after answering, and the server
     then closes the connection, so a client's next request on it (keep-alive) is reset. The
     request's pooled connection was already rolled back and returned on the way out (service/deps.py).
     Only a response that has already started cannot be replaced: that one still ends the connection."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def send_noting_start(message: Message) -> None:

@@ -3,8 +3,9 @@ whether it announces its length or streams in chunks (those are read here, up to
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from service.asgi import HttpMiddleware
 from service.responses import JSONResponse
 
 MAX_BODY_BYTES = 1_048_576  # 1 MiB: far more than any edit needs
@@ -23,16 +24,10 @@ def too_large(limit: int) -> JSONResponse:
     return JSONResponse({"detail": f"request body too large: the limit is {limit:,} bytes"}, status_code=413)
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """ASGI middleware: check Content-Length up front, and count the bytes of a streamed body."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = body_limit(scope["path"])
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None:

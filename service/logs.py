@@ -15,7 +15,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from service.asgi import HttpMiddleware
 
 access_log = logging.getLogger("atlas.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -64,16 +66,10 @@ def _route_template(scope: Scope) -> str:
     return "(unmatched)"
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """ASGI middleware writing one access line per request, after the response has started."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         started = time.perf_counter()

@@ -9,6 +9,7 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.settings import Settings
+from service.asgi import HttpMiddleware
 
 # On every response: no MIME sniffing, no Referer (a search page's URL may hold a place), and no
 # geolocation by framed pages or interest cohorts.
@@ -55,20 +56,17 @@ def content_security_policy(path: str, settings: Settings) -> str | None:
     return "frame-ancestors 'self'"
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware adding the fixed security headers and the path's Content-Security-Policy to
     every response that has not set them itself. Pure ASGI (headers added to the response start),
     not Starlette's BaseHTTPMiddleware, which runs each request in a task with memory streams
     (≈ 0.1–0.2 ms a request: bench/README.md, nearby)."""
 
     def __init__(self, app: ASGIApp, settings: Settings):
-        self.app = app
+        super().__init__(app)
         self.settings = settings
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         csp = content_security_policy(scope["path"], self.settings)
         extra = [*FIXED_HEADERS, *([(b"content-security-policy", csp.encode())] if csp else [])]
 
