@@ -157,6 +157,7 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")  # the search's (category, point) index
 
 
 def drop_database(url: str) -> None:
