@@ -83,14 +83,12 @@ def build_map(
     )
     body = (f'<ul>{legend}</ul>{f"<p class=note>{html.escape(note)}</p>" if note else ""}'
             f'<p class="status" aria-live="polite"></p>')
-    if compact:  # an embed is small: short names, and the reader can fold the legend away
-        box = (f'<section aria-label="Legend"><details open class="atlas-legend compact">'
-               f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
-               f"</summary>{body}</details></section>")
-    else:  # open on a desktop and in print; atlas-map.js folds it on a phone (it hid half the map)
-        box = (f'<section aria-label="Legend"><details open class="atlas-legend">'
-               f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
-               f"</summary>{body}</details></section>")
+    # A legend the reader can fold, open on a desktop and in print. A full page's is folded by
+    # atlas-map.js on a phone (it hid half the map); an embed's (compact) is small, with short names,
+    # and stays as the embedding page shows it.
+    box = (f'<section aria-label="Legend"><details open class="atlas-legend{" compact" if compact else ""}">'
+           f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
+           f"</summary>{body}</details></section>")
     _root(m).html.add_child(folium.Element(box))
     # Folium defines the map and groups later in the same script; hand them over once it has run.
     groups = ", ".join(f'"{spec["group"]}": {spec["group"]}' for spec in specs)
