@@ -85,7 +85,7 @@ def build_map(
             f'<p class="status" aria-live="polite"></p>')
     # A legend the reader can fold, open on a desktop and in print. A full page's is folded by
     # atlas-map.js on a phone (it hid half the map); an embed's (compact) is small, with short names,
-    # and stays as the embedding page shows it.
+    # and atlas-map.js leaves it open.
     box = (f'<section aria-label="Legend"><details open class="atlas-legend{" compact" if compact else ""}">'
            f"<summary><strong>Legend</strong> <span class=legend-place>{html.escape(title)}</span>"
            f"</summary>{body}</details></section>")
