@@ -33,7 +33,7 @@ TOTAL_ITEMS_CAP = 500
 SCAN_ROWS = 1_000
 # Each filter as SQL, over the search table's row `sp`; only those asked for are put in the query.
 FILTER_SQL = {
-    "category": "sp.category = %(category)s::text",  # read from service_point_category (SOURCE)
+    "category": "sp.category = %(category)s::text",  # over service_point_category (source_table)
     "stage": "sp.stages @> ARRAY[%(stage)s::text]",
     "language": "sp.languages @> ARRAY[%(language)s::text]",
     "cost": "sp.costs @> ARRAY[%(cost)s::text]",
@@ -45,11 +45,6 @@ FILTER_SQL = {
 # the points' index together, which is cheap when they are few. A category has its own copy of the
 # search rows, indexed by (category, geog); stage and language a GIN index on service_point.
 INDEXED_FILTERS = ("category", "stage", "language")
-
-
-def source_table(asked: tuple[str, ...]) -> str:
-    """The table a search reads its matches from: the category copy when a category is asked."""
-    return "service_point_category" if "category" in asked else "service_point"
 COSTS = {"free": "free", "sliding scale": "sliding scale", "sliding-scale": "sliding scale",
          "sliding_scale": "sliding scale", "insurance": "insurance"}
 
@@ -103,6 +98,11 @@ def make_filter(
         age=age,
         open_now=open_now,
     )
+
+
+def source_table(asked: tuple[str, ...]) -> str:
+    """The table a search reads its matches from: the category copy when a category is asked."""
+    return "service_point_category" if "category" in asked else "service_point"
 
 
 @cache
