@@ -19,6 +19,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from bench.nearby.rare import RARE_CATEGORY, ensure_rare_services
 from bench.revisions import load_average
 from geo.search import DEFAULT_RADIUS_M, asked_filters, make_filter, nearby_params, nearby_sql
 from geo.settings import Settings
-from service.process import AtlasServer
+from service.process import AtlasServer, ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
@@ -132,7 +133,7 @@ def run_wrk(url: str, clients: int, seconds: int) -> dict:
             "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
 
 
-def run_api(server: AtlasServer, dbname: str, path: str, clients: int, seconds: int) -> dict:
+def run_api(server: ServerProcess, dbname: str, path: str, clients: int, seconds: int) -> dict:
     """wrk on the API, with the CPU milliseconds per request of the server's processes (Python)
     and of the database's backends (PostgreSQL): pool connections stay open, so their backends
     live through the run."""
@@ -146,6 +147,19 @@ def run_api(server: AtlasServer, dbname: str, path: str, clients: int, seconds: 
 
 def api_path(category: str | None) -> str:
     return f"/api/services/nearby?near={LAT},{LON}&per_page={PER_PAGE}" + (f"&category={category}" if category else "")
+
+
+def peer_path(category: str | None) -> str:
+    return f"/nearby?lat={LAT}&lon={LON}" + (f"&category={category}" if category else "")
+
+
+def peer_server(url: str, workers: int, pool: int) -> ServerProcess:
+    """The HTTP peer (bench/nearby/peer.py) on uvicorn, with the API's workers and pool size."""
+    port = free_port()
+    return ServerProcess([sys.executable, "-m", "uvicorn", "bench.nearby.peer:app", "--port", str(port),
+                          "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+                         port=port, log_path=None, env={"BENCH_DATABASE_URL": url, "PEER_POOL": str(pool)},
+                         ready_path=peer_path(None), cwd=ROOT)
 
 
 def main() -> None:
@@ -167,6 +181,7 @@ def main() -> None:
         count = conn.execute("SELECT count(*) FROM service_point").fetchone()[0]  # type: ignore[index]
     server = AtlasServer(url, None, env={"ATLAS_POOL_MAX": str(args.pool)},
                          args=("--workers", str(args.workers)), ready_path=api_path(None))
+    peer = peer_server(url, args.workers, args.pool)
     rounds = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -175,6 +190,7 @@ def main() -> None:
                        for name, category in SEARCHES.items() if name in args.searches}
             for name in scripts:  # warm both workers, their pools and prepared statements
                 run_wrk(server.url + api_path(SEARCHES[name]), args.clients, 3)
+                run_wrk(peer.url + peer_path(SEARCHES[name]), args.clients, 3)
             run_wrk(server.url + "/health", args.clients, 3)
             for number in range(1, args.rounds + 1):
                 # The floor under any endpoint: the framework and one trivial query (GET /health).
@@ -190,8 +206,10 @@ def main() -> None:
                     copy = run_pgbench(url, copy_anchor, args.clients, args.seconds, Path(tmp)) if copy_anchor else None
                     sql = run_pgbench(url, own, args.clients, args.seconds, Path(tmp))
                     web = run_api(server, dbname, api_path(SEARCHES[name]), args.clients, args.seconds)
+                    bare = run_api(peer, dbname, peer_path(SEARCHES[name]), args.clients, args.seconds)
                     row = {"round": number, "search": name, "category": SEARCHES[name], "load": load,
                            "anchor": page, "api_sql": sql, "api": web, "ratio": web["rps"] / page["rps"],
+                           "peer": bare, "peer_ratio": web["rps"] / bare["rps"],
                            **({"copy_anchor": copy, "copy_ratio": web["rps"] / copy["rps"]} if copy else {})}
                     rounds.append(row)
                     copied = f" | anchor on the copy {copy['rps']:.0f}/s" if copy else ""
@@ -199,15 +217,19 @@ def main() -> None:
                           f" | API SQL {sql['rps']:.0f}/s p99 {sql['p99_ms']:.1f} ms | API {web['rps']:.0f}/s"
                           f" p50 {web['p50_ms']:.1f} p99 {web['p99_ms']:.1f} ms non-2xx {web['non_2xx']}"
                           f" | API / anchor {row['ratio']:.0%} | CPU/request: Python {web['python_cpu_ms']:.2f} ms,"
-                          f" PostgreSQL {web['postgres_cpu_ms']:.2f} ms", flush=True)
+                          f" PostgreSQL {web['postgres_cpu_ms']:.2f} ms | HTTP peer {bare['rps']:.0f}/s"
+                          f" p99 {bare['p99_ms']:.1f} ms, API / peer {row['peer_ratio']:.0%}", flush=True)
     finally:
         server.stop()
+        peer.stop()
     OUT.mkdir(parents=True, exist_ok=True)
     report = {"when": datetime.now().astimezone().isoformat(timespec="seconds"), "services": count,
               "clients": args.clients, "seconds": args.seconds, "workers": args.workers, "pool": args.pool,
               "cpus": os.cpu_count(), "rounds": rounds}
     (OUT / "nearby.json").write_text(json.dumps(report, indent=2))
     print_table(report)
+    print()
+    print_peer_table(report)
 
 
 def print_table(report: dict) -> None:
@@ -225,6 +247,20 @@ def print_table(report: dict) -> None:
               f"{r['anchor']['p50_ms']:.1f} / {r['anchor']['p99_ms']:.1f} | {copy} | {r['api_sql']['rps']:.0f} | "
               f"{r['api']['rps']:.0f} | {r['api']['p50_ms']:.1f} / {r['api']['p99_ms']:.1f} | {r['ratio']:.0%} | "
               f"{copy_ratio} | {_cpu(r['api'])} |")
+
+
+def print_peer_table(report: dict) -> None:
+    """The API beside the HTTP peer (bench/nearby/peer.py), and the peer beside the anchor."""
+    print("| round | search | anchor req/s | HTTP peer req/s | HTTP peer p50 / p99 ms | HTTP peer / anchor "
+          "| API req/s | API p50 / p99 ms | API / HTTP peer | CPU ms/request, Python / PostgreSQL: API | HTTP peer |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in report["rounds"]:
+        if "peer" not in r:
+            continue
+        peer, api = r["peer"], r["api"]
+        print(f"| {r['round']} | {r['search']} | {r['anchor']['rps']:.0f} | {peer['rps']:.0f} | "
+              f"{peer['p50_ms']:.1f} / {peer['p99_ms']:.1f} | {peer['rps'] / r['anchor']['rps']:.0%} | {api['rps']:.0f} | "
+              f"{api['p50_ms']:.1f} / {api['p99_ms']:.1f} | {r['peer_ratio']:.0%} | {_cpu(api)} | {_cpu(peer)} |")
 
 
 def _cpu(api: dict) -> str:
