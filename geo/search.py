@@ -141,7 +141,10 @@ def nearby_params(*, lat: float, lon: float, radius_m: float, filters: NearbyFil
     count_limit = max(TOTAL_ITEMS_CAP, wanted) + 1
     probe_limit = wanted + wanted // 10 + 3  # the page and a margin for the ring between sphere and ellipsoid
     by_index = any(getattr(filters, name) is not None for name in INDEXED_FILTERS)
-    return {"lat": lat, "lon": lon, "radius_m": radius_m, "category": filters.category, "stage": filters.stage,
+    # radius_m as a float, whoever asks (/find asks in whole km): an integer parameter would make
+    # the SQL's arithmetic numeric, row by row, and a second prepared statement of the same text.
+    return {"lat": lat, "lon": lon, "origin": f"SRID=4326;POINT({lon!r} {lat!r})", "radius_m": float(radius_m),
+            "category": filters.category, "stage": filters.stage,
             "language": filters.language, "cost": filters.cost, "age": filters.age, "open_now": filters.open_now,
             "at": at or datetime.now().astimezone(), "page": page, "size": per_page, "offset": offset,
             "by_index": by_index, "count_limit": count_limit, "scan_limit": max(SCAN_ROWS, 20 * wanted),

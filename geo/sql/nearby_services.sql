@@ -36,6 +36,10 @@
 -- `{source}` is the table the matches are read from: service_point, or with a category its copy per
 -- category, service_point_category, whose GiST index on (category, geog) reads only that category's
 -- services, nearest first or in the radius (the others' filter columns are copied with it).
+-- `origin` is the search point as one geography parameter (EWKT, from geo/search.py), not built here
+-- from lon and lat: the statement runs with a generic plan, which computes an expression of its
+-- parameters afresh on every row that uses it, and a parameter once (the common category's page:
+-- 1.26 -> 1.16 ms). lon and lat are still given apart, for the mercator cells of `box`.
 -- The JSON is assembled as text: each item is its stored `doc` with distance_m, distance_band and
 -- open_now added before its closing brace (none of them is a key of `doc`).
 -- Confidential sites are stored at their county's point: their distance is to the county and is
@@ -73,15 +77,15 @@ WITH box AS MATERIALIZED (
     FROM known k
 ), near AS MATERIALIZED (
     SELECT c.id, c.geog, c.ds
-    FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
+    FROM (SELECT sp.id, sp.geog, sp.geog <-> %(origin)s::geography AS ds
           FROM {source} sp
           WHERE %(by_index)s
-            AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+            AND ST_DWithin(sp.geog, %(origin)s::geography,
                            %(radius_m)s * 1.01, false)
             AND {filters}
           OFFSET 0) c  -- the radius test below stays out of the index scan
     WHERE c.ds <= %(radius_m)s * 0.99
-       OR ST_DWithin(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
+       OR ST_DWithin(c.geog, %(origin)s::geography, %(radius_m)s)
     LIMIT %(count_limit)s
 ), near_count AS MATERIALIZED (
     SELECT count(*) AS n FROM near
@@ -91,15 +95,15 @@ WITH box AS MATERIALIZED (
         SELECT n.id, n.geog, n.ds,
                n.ok AND (n.ds <= %(radius_m)s * 0.99
                          OR (n.ds <= %(radius_m)s * 1.01
-                             AND ST_DWithin(n.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+                             AND ST_DWithin(n.geog, %(origin)s::geography,
                                             %(radius_m)s))) AS ok,
                row_number() OVER () AS rn  -- counts the rows as they stream past
         FROM (
-            SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds,
+            SELECT sp.id, sp.geog, sp.geog <-> %(origin)s::geography AS ds,
                    ({filters}) AS ok
             FROM {source} sp
             WHERE NOT %(by_index)s OR (SELECT n FROM near_count) >= %(count_limit)s
-            ORDER BY sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
+            ORDER BY sp.geog <-> %(origin)s::geography
             LIMIT %(scan_limit)s
         ) n
     ) s
@@ -128,23 +132,23 @@ WITH box AS MATERIALIZED (
     ) f
 ), wide AS MATERIALIZED (
     SELECT c.id, c.geog, c.ds
-    FROM (SELECT sp.id, sp.geog, sp.geog <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS ds
+    FROM (SELECT sp.id, sp.geog, sp.geog <-> %(origin)s::geography AS ds
           FROM {source} sp
           WHERE NOT (SELECT complete FROM state)
-            AND ST_DWithin(sp.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,
+            AND ST_DWithin(sp.geog, %(origin)s::geography,
                            (SELECT CASE WHEN NOT (every OR over_cap) OR pool_n < %(offset)s + %(size)s
                                         THEN %(radius_m)s * 1.01
                                         ELSE least(xs * 1.0105 + 1, %(radius_m)s * 1.01) END FROM state), false)
             AND {filters}
           OFFSET 0) c
     WHERE c.ds <= %(radius_m)s * 0.99
-       OR ST_DWithin(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius_m)s)
+       OR ST_DWithin(c.geog, %(origin)s::geography, %(radius_m)s)
 ), final AS MATERIALIZED (  -- wide when it was read, else the pool
     SELECT id, geog, ds FROM wide
     UNION ALL
     SELECT id, geog, ds FROM pool WHERE (SELECT complete FROM state)
 ), ranked AS MATERIALIZED (
-    SELECT f.id, ST_Distance(f.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
+    SELECT f.id, ST_Distance(f.geog, %(origin)s::geography) AS d
     FROM final f
     WHERE f.ds <= coalesce((SELECT ds FROM final ORDER BY ds OFFSET %(offset)s + %(size)s - 1 LIMIT 1),
                            (SELECT max(ds) FROM final)) * 1.0105 + 1
