@@ -38,8 +38,8 @@
 -- services, nearest first or in the radius (the others' filter columns are copied with it).
 -- `origin` is the search point as one geography parameter (EWKT, from geo/search.py), not built here
 -- from lon and lat: the statement runs with a generic plan, which computes an expression of its
--- parameters afresh on every row that uses it, and a parameter once (the common category's page:
--- 1.26 -> 1.16 ms). lon and lat are still given apart, for the mercator cells of `box`.
+-- parameters afresh on every row that uses it, and a parameter once. lon and lat are still given
+-- apart, for the mercator cells of `box`.
 -- The JSON is assembled as text: each item is its stored `doc` with distance_m, distance_band and
 -- open_now added before its closing brace (none of them is a key of `doc`).
 -- Confidential sites are stored at their county's point: their distance is to the county and is

@@ -352,3 +352,16 @@ def test_refreshing_a_long_list_of_services_first_analyzes_what_this_transaction
     assert stats["reltuples"] == conn.execute("SELECT count(*) AS n FROM location").fetchone()["n"]
     assert conn.execute("SELECT count(*) AS n FROM service_point WHERE service_id = ANY(%s)",
                         [ids]).fetchone()["n"] == 7
+
+
+def test_a_radius_in_whole_metres_shares_the_prepared_search_of_a_float_radius(conn):
+    # /find asks in whole kilometres (an int), the API in metres as a float: one prepared statement
+    # serves both, its radius arithmetic in double precision (an int parameter made it numeric).
+    add_services(conn, [ServiceSpec("near", LAT + 0.01, LON)])
+    pages = [search(conn, radius_m=radius) for radius in (20_000, 20_000.0) for _ in range(2)]
+    assert all(page == pages[0] for page in pages)
+    assert names(pages[0]) == ["near"]
+    prepared = conn.execute(
+        "SELECT parameter_types::text AS types FROM pg_prepared_statements WHERE statement LIKE '%%service_map_cell%%'"
+    ).fetchall()
+    assert len(prepared) == 1, prepared
