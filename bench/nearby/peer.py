@@ -27,15 +27,19 @@ from geo.search import DEFAULT_RADIUS_M
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
-_pool: AsyncConnectionPool | None = None
-# The anchor's SQL, its doc as text: the peer only passes it on.
-SQL = {False: ANCHOR_SQL.replace("SELECT p.doc, p.d", "SELECT p.doc::text, p.d"),
-       True: ANCHOR_COPY_SQL.replace("SELECT sp.doc, p.d", "SELECT sp.doc::text, p.d")}
 
 
-async def _page(lat: float, lon: float, category: str | None) -> bytes:
-    assert _pool is not None
-    async with _pool.connection() as conn:
+def _doc_as_text(sql: str, doc: str) -> str:
+    """The anchor's SQL with its doc as text: the peer only passes it on."""
+    assert f"SELECT {doc}, p.d" in sql, "the anchor's select list changed: update the peer"
+    return sql.replace(f"SELECT {doc}, p.d", f"SELECT {doc}::text, p.d")
+
+
+SQL = {False: _doc_as_text(ANCHOR_SQL, "p.doc"), True: _doc_as_text(ANCHOR_COPY_SQL, "sp.doc")}
+
+
+async def _page(pool: AsyncConnectionPool, lat: float, lon: float, category: str | None) -> bytes:
+    async with pool.connection() as conn:
         params = {"lon": lon, "lat": lat, "category": category, "size": PER_PAGE, "radius_m": DEFAULT_RADIUS_M}
         cur = await conn.execute(SQL[category is not None], params, prepare=True)
         rows = await cur.fetchall()
@@ -43,25 +47,27 @@ async def _page(lat: float, lon: float, category: str | None) -> bytes:
     return ("[" + ", ".join(items) + "]").encode()
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
-    global _pool
+async def _lifespan(state: dict, receive: Receive, send: Send) -> None:
+    """The pool, opened before the first request and kept in the lifespan state uvicorn hands to
+    every request's scope."""
     await receive()  # lifespan.startup
     size = int(os.environ.get("PEER_POOL", "4"))  # the API's pool size per worker (bench.py --pool)
-    _pool = AsyncConnectionPool(os.environ["BENCH_DATABASE_URL"], min_size=size, max_size=size,
-                                kwargs={"autocommit": True}, open=False)
-    await _pool.open(wait=True)
+    pool = AsyncConnectionPool(os.environ["BENCH_DATABASE_URL"], min_size=size, max_size=size,
+                               kwargs={"autocommit": True}, open=False)
+    await pool.open(wait=True)
+    state["pool"] = pool
     await send({"type": "lifespan.startup.complete"})
     await receive()  # lifespan.shutdown
-    await _pool.close()
+    await pool.close()
     await send({"type": "lifespan.shutdown.complete"})
 
 
 async def app(scope: dict, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
-        await _lifespan(receive, send)
+        await _lifespan(scope["state"], receive, send)
         return
     query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
-    body = await _page(float(query["lat"]), float(query["lon"]), query.get("category") or None)
+    body = await _page(scope["state"]["pool"], float(query["lat"]), float(query["lon"]), query.get("category") or None)
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
