@@ -140,7 +140,8 @@ def nearby_params(*, lat: float, lon: float, radius_m: float, filters: NearbyFil
     wanted = offset + per_page
     count_limit = max(TOTAL_ITEMS_CAP, wanted) + 1
     probe_limit = wanted + wanted // 10 + 3  # the page and a margin for the ring between sphere and ellipsoid
-    by_index = any(getattr(filters, name) is not None for name in INDEXED_FILTERS)
+    asked = asked_filters(filters)
+    by_index = any(name in asked for name in INDEXED_FILTERS)
     # radius_m as a float, whoever asks (/find asks in whole km): an integer parameter would make
     # the SQL's arithmetic numeric, row by row, and a second prepared statement of the same text.
     return {"lat": lat, "lon": lon, "origin": f"SRID=4326;POINT({lon!r} {lat!r})", "radius_m": float(radius_m),
@@ -151,7 +152,7 @@ def nearby_params(*, lat: float, lon: float, radius_m: float, filters: NearbyFil
             # the KNN scan counts too, unless an indexed filter already did, or the map's cell counts
             # (no filter) show more than count_limit services in the radius
             "scan_take": probe_limit if by_index else max(count_limit, probe_limit), "probe_limit": probe_limit,
-            "count_cells": not asked_filters(filters)}
+            "count_cells": not asked}
 
 
 def nearby_services_json(
