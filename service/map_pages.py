@@ -78,6 +78,29 @@ def _desert_category(conn: Conn, scope: RegionRef, category: str | None,
     return top, names.get(top, top), "the kind of help that leaves the most people beyond reach here"
 
 
+def _what_if_panel(scope: RegionRef, place: str, category: str, category_name: str, stage: str | None) -> str:
+    """'What if a new service opened?': imagined services of the category shown, placed by a town,
+    ZIP or 'lat,lon' typed (keyboard and screen readers) or a point picked on the map, answered by
+    POST /api/deserts/what-if for this region (static/atlas-whatif.js). Nothing is saved."""
+    kind = category_name if category_name[1:2].isupper() else category_name[:1].lower() + category_name[1:]
+    data = (f'data-region="{html.escape(str(scope))}" data-category="{html.escape(category)}" '
+            f'data-stage="{html.escape(stage or "")}" data-category-name="{html.escape(kind)}"')
+    return (
+        f'<details class="atlas-whatif" {data}><summary>What if another {html.escape(kind)} service '
+        "opened?</summary>"
+        '<form class="whatif-add" novalidate>'
+        '<label>Town, ZIP or lat,lon <input name="near" maxlength="200" autocomplete="off" '
+        'aria-describedby="whatif-help"></label> <button type="submit">Add</button> '
+        '<button type="button" class="whatif-pick" aria-pressed="false">Pick on the map</button></form>'
+        f'<p id="whatif-help" class="hint">People within reach are counted from the newest desert results for '
+        f"{html.escape(place)}. Nothing is saved.</p>"
+        '<ol class="whatif-sites" aria-label="Imagined services"></ol>'
+        '<p class="whatif-problem" role="alert" hidden></p>'
+        '<div class="whatif-answer" role="status" aria-live="polite"></div>'
+        '<p><button type="button" class="whatif-clear" hidden>Remove all</button></p></details>'
+    )
+
+
 def _check_measure(measure: str | None) -> str:
     if measure and measure not in MEASURES:
         raise BadRequest(f"unknown measure {measure!r}: use one of {', '.join(MEASURES)}")
@@ -141,7 +164,9 @@ def planner_map(
         f'<details><summary>Download what is shown</summary><p class="downloads">{downloads}</p></details>'
         f'<p class="links"><a href="/embed?{html.escape(_query(region=region or "", category=category, stage=stage, measure=measure))}">'
         "Embed this map on a website</a> · "
-        f'<a href="{html.escape(report)}">Printable gap report</a> · <a href="/docs">API</a></p></form></details>'
+        f'<a href="{html.escape(report)}">Printable gap report</a> · <a href="/docs">API</a></p></form>'
+        f'{_what_if_panel(scope, info.name, shown, shown_name, stage) if shown else ""}</details>'
+        '<script src="/static/atlas-whatif.js"></script>'
     )
     _root(m).html.add_child(folium.Element(form))
     return _page(m, title)

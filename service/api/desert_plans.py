@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from geo.deserts.whatif import MAX_CHANGES, Change, what_if
 from geo.deserts.whereto import CANDIDATE_KINDS, MAX_SITES, where_to
+from geo.errors import BadRequest
+from geo.near import MAX_NEAR_LENGTH, NearProblem
 from geo.scope import RegionRef
-from service.deps import Conn
+from service.deps import Conn, NearPlacer, Placer
 from service.openapi import errors
 
 router = APIRouter(prefix="/api/deserts", tags=["deserts"], responses=errors(400, 404, 422, 503))
@@ -20,12 +22,26 @@ REGION_HELP = "KIND:CODE — circuit:MO-16, division:MA-suffolk, county:29095 or
 
 
 class ChangeIn(BaseModel):
-    """A hypothetical service: `add` one at lon/lat, `move` a public service there, `remove` one."""
+    """A hypothetical service: `add` one at a point, `move` a public service there, `remove` one.
+    The point is lon and lat, or `near`: a town, a ZIP or 'lat,lon', placed as nearby search
+    places it (a town or ZIP at its centre)."""
 
     action: Literal["add", "move", "remove"]
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
+    near: str | None = Field(None, max_length=MAX_NEAR_LENGTH,
+                             description="For add and move, instead of lon and lat: 'Marshfield, MO', a ZIP or 'lat,lon'")
     service_id: str | None = Field(None, max_length=64, description="For move and remove: a public service")
+
+
+class ChangeOut(BaseModel):
+    """A change as it was answered: the point it was placed at, and the place `near` named."""
+
+    action: Literal["add", "move", "remove"]
+    lon: float | None
+    lat: float | None
+    place: str | None = Field(description="The town or ZIP `near` named (its centre), else null")
+    service_id: str | None
 
 
 class WhatIfRequest(BaseModel):
@@ -68,18 +84,40 @@ class WhatIfAnswer(BaseModel):
     """People newly within (or beyond) reach, per county (most gained first) and overall."""
 
     run: RunRef
+    changes: list[ChangeOut]
     cells_changed: int
     total: Reach
     counties: list[CountyReach]
 
 
+def _placed(k: int, change: ChangeIn, placer: Placer) -> tuple[Change, str | None]:
+    """The change with its point, and the place its `near` named; errors name the change."""
+    if change.near is None or change.action == "remove":
+        if change.near is not None:
+            raise BadRequest(f"changes[{k}].near: remove takes service_id only")
+        return Change(change.action, change.lon, change.lat, change.service_id), None
+    if change.lon is not None or change.lat is not None:
+        raise BadRequest(f"changes[{k}]: give lon and lat, or near, not both")
+    try:
+        origin = placer.place(change.near)
+    except NearProblem as e:
+        raise BadRequest(f"changes[{k}].near: {e}") from e
+    point = origin.point
+    return Change(change.action, point.longitude, point.latitude, change.service_id), origin.label or None
+
+
 @router.post("/what-if", response_model=WhatIfAnswer)
-def deserts_what_if(conn: Conn, body: WhatIfRequest) -> dict:
+def deserts_what_if(conn: Conn, placer: NearPlacer, body: WhatIfRequest) -> dict:
     """What if these services of a category were added, moved or removed: people newly within reach
     of one (the category's urban or rural threshold), per county and overall. Starts from the newest
-    run covering the region; writes nothing. Only public services can be moved or removed."""
-    changes = [Change(c.action, c.lon, c.lat, c.service_id) for c in body.changes]
-    return what_if(conn, RegionRef.parse(body.region), body.category, changes, stage=body.stage)
+    run covering the region; writes nothing. Only public services can be moved or removed. The
+    answer repeats the changes with their points, so a map can draw where `near` placed them."""
+    placed = [_placed(k, c, placer) for k, c in enumerate(body.changes)]
+    changes = [change for change, _ in placed]
+    answer = what_if(conn, RegionRef.parse(body.region), body.category, changes, stage=body.stage)
+    answer["changes"] = [{"action": c.action, "lon": c.lon, "lat": c.lat, "place": place, "service_id": c.service_id}
+                         for c, place in placed]
+    return answer
 
 
 class Site(BaseModel):

@@ -247,6 +247,8 @@
         });
     });
     if (status) status.textContent = "Loading…";
+    // Page scripts that add to the map (the what-if panel on /map) take it from here.
+    document.dispatchEvent(new CustomEvent("atlas-map", { detail: map }));
   }
 
   // On a phone the filters and the full legend start folded, so the map is what shows first. Each

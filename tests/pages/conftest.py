@@ -78,3 +78,20 @@ def st_louis_food_run(committed_conn) -> Iterator[int]:  # type: ignore[no-untyp
         yield run_id
     finally:
         committed_conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])
+
+
+@pytest.fixture(scope="module")
+def jackson_run(settings) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """Desert results for the 16th Circuit (Jackson County), food and child care, committed for the
+    server to read; removed afterwards."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(settings.url(), row_factory=dict_row, autocommit=True) as conn:  # type: ignore[arg-type]
+        with conn.transaction():
+            run_id = compute_run(conn, RegionRef("circuit", "MO-16"), categories=["food", "child-care"],
+                                 params=Parameters(resolution=7))
+        try:
+            yield run_id
+        finally:
+            conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])

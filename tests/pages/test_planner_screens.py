@@ -6,13 +6,9 @@ map and one number per fact. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from geo.deserts.model import Parameters
-from geo.deserts.runs import compute_run
-from geo.scope import RegionRef
 from tests.pages.axe import axe_violations, describe
 
 pytestmark = pytest.mark.browser
@@ -25,23 +21,6 @@ PAGES = {
     "embed-builder": "/embed?region=circuit:MO-16&category=food",
     "embed": "/embed/circuit:MO-16?category=food",
 }
-
-
-@pytest.fixture(scope="module")
-def jackson_run(settings) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    """Desert results for the 16th Circuit (Jackson County), food and child care, committed for the
-    server to read; removed afterwards."""
-    import psycopg
-    from psycopg.rows import dict_row
-
-    with psycopg.connect(settings.url(), row_factory=dict_row, autocommit=True) as conn:  # type: ignore[arg-type]
-        with conn.transaction():
-            run_id = compute_run(conn, RegionRef("circuit", "MO-16"), categories=["food", "child-care"],
-                                 params=Parameters(resolution=7))
-        try:
-            yield run_id
-        finally:
-            conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])
 
 
 def _open(browser, url: str, viewport: dict):  # type: ignore[no-untyped-def]

@@ -90,6 +90,26 @@ def test_a_confidential_service_is_answered_as_unknown_and_bad_requests_say_why(
     assert r.status_code == 404
 
 
+def test_a_service_placed_by_town_is_answered_at_its_centre_and_named(client, plan_run):
+    def ask(change: dict):
+        return client.post("/api/deserts/what-if", json={"region": CIRCUIT, "category": TEST_CATEGORY,
+                                                          "changes": [{"action": "add", **change}]})
+
+    by_town = ask({"near": "Memphis, MO"})
+    assert by_town.status_code == 200, by_town.text
+    placed = by_town.json()["changes"][0]
+    assert placed["place"] == "Memphis, MO" and placed["action"] == "add"
+    assert (placed["lon"], placed["lat"]) == pytest.approx(MEMPHIS, abs=0.02)
+    by_point = ask({"lon": placed["lon"], "lat": placed["lat"]}).json()
+    assert by_point["changes"][0]["place"] is None
+    assert by_point["total"] == by_town.json()["total"] and by_point["total"]["newly_within_reach"] > 500
+    assert ask({"near": "40.4578,-92.1713"}).json()["total"] == ask({"lon": MEMPHIS[0], "lat": MEMPHIS[1]}).json()["total"]
+    unknown = ask({"near": "Xyzzyville, MO"})
+    assert unknown.status_code == 400 and unknown.json()["detail"].startswith("changes[0].near: ")
+    both = ask({"near": "Memphis, MO", "lon": MEMPHIS[0], "lat": MEMPHIS[1]})
+    assert both.status_code == 400 and "not both" in both.json()["detail"]
+
+
 def test_where_to_suggests_towns_with_their_people(client, plan_run):
     r = client.get("/api/deserts/where-to", params={"region": CIRCUIT, "category": TEST_CATEGORY, "k": 2})
     assert r.status_code == 200, r.text
