@@ -21,11 +21,13 @@ from geo.deserts.tile_geometry import tile_rings
 
 
 def rings(cells: Sequence[int]) -> list[np.ndarray]:
-    """Each cell's closed boundary ring as an (n + 1, 2) array of lon/lat."""
-    out = []
-    for cell in cells:
-        ring = np.asarray(h3i.cell_to_boundary(int(cell)), dtype=float)[:, ::-1]
-        out.append(np.concatenate([ring, ring[:1]]))
+    """Each cell's closed boundary ring as an (n + 1, 2) array of lon/lat (from _boundaries, the
+    one place hexagons are drawn)."""
+    out: list[np.ndarray] = [np.zeros((0, 2))] * len(cells)
+    for where, shapes in _boundaries(np.asarray(cells, dtype=np.int64)).values():
+        closed = np.concatenate([shapes, shapes[:, :1]], axis=1)
+        for k, ring in zip(where.tolist(), closed, strict=True):
+            out[k] = ring
     return out
 
 
