@@ -30,6 +30,7 @@
     var sites = [], wanted = [], answered = null;  // answered: the API's answer about `sites`
     var markers = L.layerGroup().addTo(map);
     var asked = 0;
+    var panel = box.closest("details.atlas-filters");
 
     function request(changes) {
       var body = { region: box.getAttribute("data-region"), category: box.getAttribute("data-category"),
@@ -78,6 +79,7 @@
         });
         answered = res.data;
         render(answered);
+        if (typed) showOnMap(sites[sites.length - 1]);
       }).catch(function () {
         if (mine !== asked) return;
         box.removeAttribute("aria-busy");
@@ -85,6 +87,14 @@
         render(answered);
         problem("The server could not be reached. Try again.");
       });
+    }
+
+    // Bring a typed place into view, below the panel when the panel leaves room for it.
+    function showOnMap(s) {
+      var frame = map.getContainer().getBoundingClientRect();
+      var top = panel && panel.open ? panel.getBoundingClientRect().bottom - frame.top + 10 : 10;
+      if (top > frame.height * 0.7) top = 10;
+      map.panInside([s.lat, s.lon], { paddingTopLeft: [10, Math.max(10, top)], paddingBottomRight: [10, 10] });
     }
 
     function label(s) {
@@ -120,24 +130,28 @@
       p.appendChild(document.createTextNode(" would be within reach with " + n + ", of " + people(beyond) +
         " beyond reach now (" + people(t.population) + " people live here)."));
       answer.appendChild(p);
-      var gained = data.counties.filter(function (c) { return c.newly_within_reach >= 0.5; }).slice(0, COUNTY_ROWS);
+      // Per county, folded: open, the table would cover most of the map it is about.
+      var gained = data.counties.filter(function (c) { return c.newly_within_reach >= 0.5; });
       if (gained.length) {
+        var more = el("details", undefined, "whatif-per-county");
+        more.appendChild(el("summary", "Per county: " + gained.length + (gained.length === 1 ? " county gains" : " counties gain")));
         var table = el("table", undefined, "whatif-counties");
-        table.appendChild(el("caption", "Per county, most gained first"));
         var head = el("tr");
         ["County", "More within reach", "Still beyond reach"].forEach(function (h) {
           var th = el("th", h); th.scope = "col"; head.appendChild(th);
         });
         table.appendChild(el("thead")).appendChild(head);
         var body = table.appendChild(el("tbody"));
-        gained.forEach(function (c) {
+        gained.slice(0, COUNTY_ROWS).forEach(function (c) {
           var tr = el("tr");
           var th = el("th", c.name); th.scope = "row"; tr.appendChild(th);
           tr.appendChild(el("td", people(c.newly_within_reach)));
           tr.appendChild(el("td", people(c.population - c.within_reach_after)));
           body.appendChild(tr);
         });
-        answer.appendChild(table);
+        more.appendChild(table);
+        if (gained.length > COUNTY_ROWS) more.appendChild(el("p", "and " + (gained.length - COUNTY_ROWS) + " more.", "hint"));
+        answer.appendChild(more);
       }
       var when = new Date(data.run.finished_at).toLocaleDateString("en-US", { year: "numeric", month: "short", day: "numeric" });
       answer.appendChild(el("p", "From the desert results of " + when +
@@ -159,7 +173,6 @@
     // Picking: the next click on the map places a service (Escape or the button again stops). On
     // a phone the filter panel covers most of the map: it folds while picking and opens again on
     // the answer.
-    var panel = box.closest("details.atlas-filters");
     var folded = false;
     function picking(on) {
       pick.setAttribute("aria-pressed", on ? "true" : "false");

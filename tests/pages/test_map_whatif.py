@@ -52,11 +52,16 @@ def test_a_town_typed_on_a_phone_is_answered_as_the_api_counts_it(browser, live_
         answer = page.locator(".whatif-answer")
         answer.locator("strong").wait_for(timeout=10_000)
         assert answer.locator("strong").inner_text() == _people(expected["total"]["newly_within_reach"])
+        assert page.evaluate("document.activeElement.name") == "near"  # ready for the next place
+        page.locator(".whatif-per-county > summary").focus()  # per county, folded until asked for
+        page.keyboard.press("Enter")
         first_county = expected["counties"][0]
         assert page.locator(".whatif-counties tbody th").first.inner_text() == first_county["name"]
+        assert page.locator(".whatif-counties tbody td").first.inner_text() == f"{round(first_county['newly_within_reach']):,}"
+        page.locator("input[name=near]").focus()
         assert page.locator(".whatif-sites li").inner_text().startswith(f"{TOWN} (its centre)")
         assert page.locator(".whatif-marker").count() == 1
-        assert page.evaluate("document.activeElement.name") == "near" and page.input_value("input[name=near]") == ""
+        assert page.input_value("input[name=near]") == ""
 
         # A place it cannot find: said in plain words; the imagined service and its answer stay listed.
         page.keyboard.type("Xyzzyville, MO")
