@@ -79,9 +79,10 @@ def _desert_category(conn: Conn, scope: RegionRef, category: str | None,
 
 
 def _what_if_panel(scope: RegionRef, place: str, category: str, category_name: str, stage: str | None) -> str:
-    """'What if a new service opened?': imagined services of the category shown, placed by a town,
-    ZIP or 'lat,lon' typed (keyboard and screen readers) or a point picked on the map, answered by
-    POST /api/deserts/what-if for this region (static/atlas-whatif.js). Nothing is saved."""
+    """'What if another service opened?': imagined services of the category shown, placed by a town,
+    ZIP or 'lat,lon' typed (keyboard and screen readers), a point picked on the map or a site
+    GET /api/deserts/where-to suggests, answered by POST /api/deserts/what-if for this region
+    (static/atlas-whatif.js). Nothing is saved."""
     kind = category_name if category_name[1:2].isupper() else category_name[:1].lower() + category_name[1:]
     data = (f'data-region="{html.escape(str(scope))}" data-category="{html.escape(category)}" '
             f'data-stage="{html.escape(stage or "")}" data-category-name="{html.escape(kind)}"')
@@ -94,6 +95,11 @@ def _what_if_panel(scope: RegionRef, place: str, category: str, category_name: s
         '<button type="button" class="whatif-pick" aria-pressed="false">Pick on the map</button></form>'
         f'<p id="whatif-help" class="hint">People within reach are counted from the newest desert results for '
         f"{html.escape(place)}. Nothing is saved.</p>"
+        '<form class="whereto-ask"><label for="whereto-k">Or suggest the best sites: how many</label> '
+        '<select id="whereto-k" name="k">' + "".join(f'<option{" selected" if k == 2 else ""}>{k}</option>'
+                                                     for k in range(1, 6)) + '</select> '
+        '<button type="submit">Suggest</button></form>'
+        '<div class="whereto-answer" role="status" aria-live="polite"></div>'
         '<ol class="whatif-sites" aria-label="Imagined services"></ol>'
         '<p class="whatif-problem" role="alert" hidden></p>'
         '<div class="whatif-answer" role="status" aria-live="polite"></div>'

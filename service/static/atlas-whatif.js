@@ -1,7 +1,8 @@
 // Upstream Atlas, /map: "What if another service opened?". The planner imagines services of the
-// category shown, by a town, ZIP or "lat,lon" typed or a point picked on the map; every change asks
-// POST /api/deserts/what-if for the page's region (nothing is saved) and the answer is shown as
-// people newly within reach, overall and per county. Names from the answer are set as text only.
+// category shown, by a town, ZIP or "lat,lon" typed, a point picked on the map or a suggested town;
+// every change asks POST /api/deserts/what-if for the page's region (nothing is saved) and the
+// answer is shown as people newly within reach, overall and per county. Names from the answers are
+// set as text only.
 (function () {
   "use strict";
 
@@ -31,6 +32,7 @@
     var markers = L.layerGroup().addTo(map);
     var asked = 0;
     var panel = box.closest("details.atlas-filters");
+    var offered = [];  // the suggested towns' Add buttons
 
     function request(changes) {
       var body = { region: box.getAttribute("data-region"), category: box.getAttribute("data-category"),
@@ -97,6 +99,15 @@
       map.panInside([s.lat, s.lon], { paddingTopLeft: [10, Math.max(10, top)], paddingBottomRight: [10, 10] });
     }
 
+    // A suggested town already imagined cannot be added twice.
+    function markOffered() {
+      offered.forEach(function (o) {
+        var added = wanted.some(function (w) { return w.lon === o.site.lon && w.lat === o.site.lat; });
+        o.button.disabled = added;
+        o.button.textContent = added ? "Added" : "Add";
+      });
+    }
+
     function label(s) {
       if (s.near) return s.near;  // typed, not yet placed
       return s.place ? s.place + " (its centre)" : s.lat.toFixed(4) + ", " + s.lon.toFixed(4);
@@ -121,6 +132,7 @@
         markers.addLayer(L.marker([s.lat, s.lon], { icon: icon, keyboard: false, title: "Imagined service " + (k + 1) }));
       });
       clear.hidden = wanted.length === 0;
+      markOffered();
       answer.textContent = "";
       if (!data) return;
       var t = data.total, beyond = t.population - t.within_reach_before;
@@ -197,6 +209,51 @@
       add({ lon: at.lng, lat: at.lat }, false);
     }, true);
     clear.addEventListener("click", function () { ask([], false); input.focus(); });
+
+    // Where should the next k go: the towns bringing the most people now beyond reach within reach
+    // (GET /api/deserts/where-to, from the desert results alone, not the imagined services); each
+    // can be added to the imagined services.
+    var suggest = box.querySelector("form.whereto-ask");
+    var suggested = box.querySelector(".whereto-answer");
+    suggest.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var q = new URLSearchParams({ region: box.getAttribute("data-region"), category: box.getAttribute("data-category"),
+                                    k: suggest.querySelector("select").value, candidates: "towns" });
+      if (box.getAttribute("data-stage")) q.set("stage", box.getAttribute("data-stage"));
+      suggested.textContent = "Finding the best sites…";
+      fetch("/api/deserts/where-to?" + q.toString(), { credentials: "same-origin" }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, data: data }; });
+      }).then(function (res) {
+        suggested.textContent = "";
+        if (!res.ok) {
+          suggested.appendChild(el("p", typeof res.data.detail === "string" ? res.data.detail : "No suggestion could be made.", "whatif-problem"));
+          return;
+        }
+        if (!res.data.sites.length) {
+          suggested.appendChild(el("p", "No one is beyond reach of a " + name + " service here: nothing to suggest."));
+          return;
+        }
+        suggested.appendChild(el("p", "The towns where " + res.data.sites.length + " more " + name +
+          " services would bring the most people within reach, from the desert results alone:"));
+        var ol = el("ol", undefined, "whereto-sites");
+        offered = [];
+        res.data.sites.forEach(function (s) {
+          var li = el("li", s.name + ": " + people(s.newly_within_reach) + " more people ");
+          var use = el("button", "Add");
+          use.type = "button";
+          use.setAttribute("aria-label", "Add " + s.name + " as an imagined service");
+          use.addEventListener("click", function () { add({ lon: s.lon, lat: s.lat, place: s.name }, false); });
+          offered.push({ site: s, button: use });
+          li.appendChild(use);
+          ol.appendChild(li);
+        });
+        suggested.appendChild(ol);
+        markOffered();
+      }).catch(function () {
+        suggested.textContent = "";
+        suggested.appendChild(el("p", "The server could not be reached. Try again.", "whatif-problem"));
+      });
+    });
   }
 
   document.addEventListener("atlas-map", function (e) {

@@ -133,3 +133,35 @@ def test_a_slow_answer_overtaken_by_a_newer_question_is_dropped_and_a_picked_poi
         assert page.locator(".whatif-answer strong").is_visible()
     finally:
         context.close()
+
+
+def test_suggested_towns_are_those_where_to_finds_and_one_can_be_imagined(browser, live_server, jackson_run):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        assert page.goto(live_server.url + URL).status == 200
+        page.locator("body[data-atlas-loaded]").wait_for(timeout=30_000)
+        r = page.request.get(f"{live_server.url}/api/deserts/where-to?region=circuit:MO-16&category=food&k=2")
+        assert r.ok, r.text()
+        best = r.json()["sites"]
+        assert len(best) == 2
+        page.locator("details.atlas-filters > summary").click()
+        page.locator("details.atlas-whatif > summary").click()
+        page.locator("#whereto-k").focus()  # 2 is chosen to start with
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        items = page.locator(".whereto-sites li")
+        expect(items).to_have_count(2, timeout=20_000)
+        assert items.first.inner_text().startswith(f"{best[0]['name']}: {round(best[0]['newly_within_reach']):,} more people")
+        items.first.locator("button").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".whatif-sites li")).to_have_count(1)
+        assert page.locator(".whatif-sites li").inner_text().startswith(f"{best[0]['name']} (its centre)")
+        # Imagined alone, the first suggestion brings in the people where-to said it would.
+        expect(page.locator(".whatif-answer strong")).to_have_text(
+            f"{round(best[0]['newly_within_reach']):,} more people", timeout=10_000)
+        assert items.first.locator("button").is_disabled() and items.first.locator("button").inner_text() == "Added"
+        page.locator(".whatif-sites button").click()  # removed: it may be added again
+        expect(items.first.locator("button")).to_be_enabled()
+    finally:
+        context.close()
