@@ -55,8 +55,9 @@ def state_map(
     fips = state_fips(state)
     abbr = state_abbr(fips) or fips
     layers = [(LAYERS[name], _layer_url(name, state=abbr)) for name in ("counties", "courts", "services")]
+    # The layer list folded to its button, as on /map: open, it covered a third of a phone's map.
     m = build_map(layers, bounds=region_bounds(conn, "state", fips), title=f"Upstream Atlas — {abbr}",
-                  note=SAMPLE_NOTE)
+                  note=SAMPLE_NOTE, collapsed_layers=True)
     name = html.escape(state_name(abbr))
     states = " ".join(
         f'<a href="/?state={s}"{" aria-current=page" if s == abbr else ""}>{html.escape(state_name(s))}</a>'

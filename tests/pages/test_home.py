@@ -42,6 +42,9 @@ def test_home_page_links_to_find_and_map_lets_people_zoom_and_has_no_axe_violati
         assert "user-scalable" not in page.content() and "maximum-scale" not in page.content()
         header = page.locator("header").bounding_box()
         assert header and header["y"] == 0 and header["height"] < viewport["height"] / 3
+        # The layer list is a button until opened (open, it covered a third of a phone's map).
+        assert page.locator(".leaflet-control-layers-toggle").is_visible()
+        assert page.locator(".leaflet-control-layers-expanded").count() == 0
         violations = axe_violations(page)
         assert violations == [], describe(violations)
         name = "phone" if viewport["width"] < 500 else "desktop"

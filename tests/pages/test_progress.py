@@ -119,6 +119,13 @@ def test_progress_map_counts_circuits_by_workshop_step(browser, live_server, st_
         assert row.locator("td").first.inner_text() == "Meeting quarterly"
         assert row.locator("a").get_attribute("href") == "/report/circuit:MO-22"
         page.screenshot(path=str(artifacts / f"progress-{name}.png"))
+        # Every link of the panel can be tapped: nothing of the map (its scale, once) lies over it.
+        covered = page.evaluate("""() => [...document.querySelectorAll('.progress-panel > p a')].filter(a => {
+            a.scrollIntoView({block: 'nearest'});
+            const r = a.getBoundingClientRect();
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return !(top && a.contains(top)); }).map(a => a.textContent)""")
+        assert covered == []
         violations = axe_violations(page)
         assert violations == [], describe(violations)
     finally:
