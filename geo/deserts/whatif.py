@@ -12,7 +12,9 @@ measured from, geo/deserts/stored.py) and changes only what the hypothetical ser
   geodesics (geo/deserts/measures.py).
 
 Only public services can be moved or removed (a confidential one is answered as unknown, so the
-call says nothing about it). Nothing is written: the answer is counts of people per county.
+call says nothing about it). Nothing is written: the answer is counts of people per county and,
+when asked for (`cells`), the cells whose reach changes, drawn as the desert layer draws them
+(their coverage before is already public there; after is the caller's own hypothesis).
 """
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from geo.db import Connection
+from geo.deserts.draw import rings
 from geo.deserts.measures import LocalProjection, nearest_m
 from geo.deserts.runs import data_version
-from geo.deserts.stored import SiteSet, newest_run, run_sites, stored_cells, stored_measures
+from geo.deserts.stored import (
+    SiteSet,
+    StoredCells,
+    newest_run,
+    run_sites,
+    stored_cells,
+    stored_measures,
+)
 from geo.errors import BadRequest, NotFound
 from geo.scope import RegionRef
 
@@ -75,13 +85,14 @@ def _removed_sites(sites: SiteSet, serving: np.ndarray, changes: Sequence[Change
 
 
 def what_if(conn: Connection, region: RegionRef, category: str, changes: Sequence[Change], *,
-            stage: str | None = None) -> dict:
-    """People within reach before and after the changes, per county of `region` and overall."""
+            stage: str | None = None, cells: bool = False) -> dict:
+    """People within reach before and after the changes, per county of `region` and overall; with
+    `cells`, also the cells that change as a GeoJSON FeatureCollection (`changed_cells`)."""
     _check(changes)
     run, counties = newest_run(conn, region, category, stage)
-    cells = stored_cells(conn, run["surface_id"], counties)
-    m = stored_measures(conn, run["id"], category, stage, cells)
-    threshold = m.threshold(cells.urban)
+    surface = stored_cells(conn, run["surface_id"], counties)
+    m = stored_measures(conn, run["id"], category, stage, surface)
+    threshold = m.threshold(surface.urban)
     before = m.distance_m <= threshold
     after = before.copy()
 
@@ -94,32 +105,48 @@ def what_if(conn: Connection, region: RegionRef, category: str, changes: Sequenc
     gone_lon = sites.lon[serving[gone]] if sites is not None else np.zeros(0)
     gone_lat = sites.lat[serving[gone]] if sites is not None else np.zeros(0)
 
-    projection = LocalProjection.around(np.concatenate([cells.lon, new_lon, gone_lon]),
-                                        np.concatenate([cells.lat, new_lat, gone_lat]))
+    projection = LocalProjection.around(np.concatenate([surface.lon, new_lon, gone_lon]),
+                                        np.concatenate([surface.lat, new_lat, gone_lat]))
     reach_m = max(m.urban_m, m.rural_m) * (1 + projection.eps)
-    demand_all = projection.points(cells.lon, cells.lat)
-    touched = np.zeros(len(cells), dtype=bool)
+    demand_all = projection.points(surface.lon, surface.lat)
+    touched = np.zeros(len(surface), dtype=bool)
     if len(new_lon):
         added = projection.points(new_lon, new_lat)
         planar, _ = cKDTree(added.xy).query(demand_all.xy, k=1, distance_upper_bound=reach_m)
         near_new = np.flatnonzero(np.isfinite(planar) & ~before)
-        d_new, _ = nearest_m(projection.points(cells.lon[near_new], cells.lat[near_new]), added, projection.eps)
+        d_new, _ = nearest_m(projection.points(surface.lon[near_new], surface.lat[near_new]), added, projection.eps)
         after[near_new] |= d_new <= threshold[near_new]
         touched[near_new] = True
     if len(gone):
         removed = projection.points(gone_lon, gone_lat)
         planar, _ = cKDTree(removed.xy).query(demand_all.xy, k=1, distance_upper_bound=reach_m)
         lost = np.flatnonzero(np.isfinite(planar) & before)
-        d_gone, _ = nearest_m(projection.points(cells.lon[lost], cells.lat[lost]), removed, projection.eps)
+        d_gone, _ = nearest_m(projection.points(surface.lon[lost], surface.lat[lost]), removed, projection.eps)
         lost = lost[d_gone <= m.distance_m[lost] + 1e-6]  # their nearest service is leaving
         keep = np.setdiff1d(serving, serving[gone])
         assert sites is not None
         rest = projection.points(np.concatenate([sites.lon[keep], new_lon]),
                                  np.concatenate([sites.lat[keep], new_lat]))
-        d_rest, _ = nearest_m(projection.points(cells.lon[lost], cells.lat[lost]), rest, projection.eps)
+        d_rest, _ = nearest_m(projection.points(surface.lon[lost], surface.lat[lost]), rest, projection.eps)
         after[lost] = d_rest <= threshold[lost]
         touched[lost] = True
-    return _answer(conn, run, cells, before, after, int(touched.sum()))
+    answer = _answer(conn, run, surface, before, after, int(touched.sum()))
+    if cells:
+        answer["changed_cells"] = changed_cells(surface, before, after)
+    return answer
+
+
+def changed_cells(surface: StoredCells, before: np.ndarray, after: np.ndarray) -> dict:
+    """The cells whose reach changes, as GeoJSON: each hexagon (6 decimals, as the desert layer's)
+    with its H3 index, `gained` (now within reach) or `lost`, and its people."""
+    k = np.flatnonzero(before != after)
+    ids = surface.h3[k].astype(np.int64)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": format(int(h), "x"),
+         "properties": {"h3": format(int(h), "x"), "change": "gained" if after[i] else "lost",
+                        "population": round(float(surface.population[i]), 1)},
+         "geometry": {"type": "Polygon", "coordinates": [np.round(ring, 6).tolist()]}}
+        for h, i, ring in zip(ids.tolist(), k.tolist(), rings(ids), strict=True)]}
 
 
 def _answer(conn: Connection, run: dict, cells, before: np.ndarray, after: np.ndarray,  # type: ignore[no-untyped-def]

@@ -51,6 +51,7 @@ class WhatIfRequest(BaseModel):
     category: str = Field(max_length=64)
     stage: str | None = Field(None, max_length=64, description="The stage choice the run stored cells for")
     changes: list[ChangeIn] = Field(min_length=1, max_length=MAX_CHANGES)
+    cells: bool = Field(False, description="Also answer the cells whose reach changes, as GeoJSON (for a map)")
 
 
 class RunRef(BaseModel):
@@ -80,14 +81,41 @@ class CountyReach(Reach):
     name: str
 
 
+class CellChange(BaseModel):
+    h3: str = Field(description="The cell's H3 index, hexadecimal")
+    change: Literal["gained", "lost"] = Field(description="Now within reach, or no longer")
+    population: float
+
+
+class CellPolygon(BaseModel):
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]]
+
+
+class CellFeature(BaseModel):
+    type: Literal["Feature"]
+    id: str
+    properties: CellChange
+    geometry: CellPolygon
+
+
+class ChangedCells(BaseModel):
+    """The cells whose reach changes, as GeoJSON hexagons (lon/lat, 6 decimals)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[CellFeature]
+
+
 class WhatIfAnswer(BaseModel):
-    """People newly within (or beyond) reach, per county (most gained first) and overall."""
+    """People newly within (or beyond) reach, per county (most gained first) and overall; with
+    `cells`, the cells that change."""
 
     run: RunRef
     changes: list[ChangeOut]
     cells_changed: int
     total: Reach
     counties: list[CountyReach]
+    changed_cells: ChangedCells | None = None
 
 
 def _placed(k: int, change: ChangeIn, placer: Placer) -> tuple[Change, str | None]:
@@ -114,7 +142,7 @@ def deserts_what_if(conn: Conn, placer: NearPlacer, body: WhatIfRequest) -> dict
     answer repeats the changes with their points, so a map can draw where `near` placed them."""
     placed = [_placed(k, c, placer) for k, c in enumerate(body.changes)]
     changes = [change for change, _ in placed]
-    answer = what_if(conn, RegionRef.parse(body.region), body.category, changes, stage=body.stage)
+    answer = what_if(conn, RegionRef.parse(body.region), body.category, changes, stage=body.stage, cells=body.cells)
     answer["changes"] = [{"action": c.action, "lon": c.lon, "lat": c.lat, "place": place, "service_id": c.service_id}
                          for c, place in placed]
     return answer

@@ -30,13 +30,17 @@
     // slow one arriving after a newer question is dropped, and a refused one restores `sites`.
     var sites = [], wanted = [], answered = null;  // answered: the API's answer about `sites`
     var markers = L.layerGroup().addTo(map);
+    // The cells the imagined services bring within reach, shaded over the deserts (not clickable).
+    var reached = L.geoJSON(null, { interactive: false, style: function () {
+      return { color: "#5b21b6", weight: 1, fillColor: "#8b5cf6", fillOpacity: 0.45 };
+    } }).addTo(map);
     var asked = 0;
     var panel = box.closest("details.atlas-filters");
     var offered = [];  // the suggested towns' Add buttons
 
     function request(changes) {
       var body = { region: box.getAttribute("data-region"), category: box.getAttribute("data-category"),
-                   changes: changes };
+                   changes: changes, cells: true };
       if (box.getAttribute("data-stage")) body.stage = box.getAttribute("data-stage");
       return fetch("/api/deserts/what-if", {
         method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
@@ -116,6 +120,7 @@
     function render(data) {
       list.textContent = "";
       markers.clearLayers();
+      reached.clearLayers();
       wanted.forEach(function (s, k) {
         var li = el("li", label(s) + " ");
         var remove = el("button", "Remove");
@@ -142,6 +147,13 @@
       p.appendChild(document.createTextNode(" would be within reach with " + n + ", of " + people(beyond) +
         " beyond reach now (" + people(t.population) + " people live here)."));
       answer.appendChild(p);
+      var gainedCells = (data.changed_cells ? data.changed_cells.features : []).filter(function (f) {
+        return f.properties.change === "gained";
+      });
+      if (gainedCells.length) {
+        reached.addData({ type: "FeatureCollection", features: gainedCells });
+        answer.appendChild(el("p", "The cells they bring within reach are shaded purple on the map.", "hint"));
+      }
       // Per county, folded: open, the table would cover most of the map it is about.
       var gained = data.counties.filter(function (c) { return c.newly_within_reach >= 0.5; });
       if (gained.length) {

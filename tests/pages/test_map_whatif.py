@@ -53,6 +53,7 @@ def test_a_town_typed_on_a_phone_is_answered_as_the_api_counts_it(browser, live_
         answer.locator("strong").wait_for(timeout=10_000)
         assert answer.locator("strong").inner_text() == _people(expected["total"]["newly_within_reach"])
         assert page.evaluate("document.activeElement.name") == "near"  # ready for the next place
+        assert "The cells they bring within reach are shaded purple on the map." in answer.inner_text()
         page.locator(".whatif-per-county > summary").focus()  # per county, folded until asked for
         page.keyboard.press("Enter")
         first_county = expected["counties"][0]

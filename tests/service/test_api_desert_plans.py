@@ -110,6 +110,38 @@ def test_a_service_placed_by_town_is_answered_at_its_centre_and_named(client, pl
     assert both.status_code == 400 and "not both" in both.json()["detail"]
 
 
+def test_the_cells_that_change_are_drawn_when_asked_and_add_up_to_the_people_counted(client, plan_run):
+    import h3.api.basic_int as h3i
+    import shapely.geometry
+
+    def ask(change: dict, **extra):  # type: ignore[no-untyped-def]
+        r = client.post("/api/deserts/what-if", json={"region": CIRCUIT, "category": TEST_CATEGORY,
+                                                       "changes": [change], **extra})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    add = {"action": "add", "lon": MEMPHIS[0], "lat": MEMPHIS[1]}
+    assert ask(add)["changed_cells"] is None  # only when asked: a page of counts stays small
+    answer = ask(add, cells=True)
+    features = answer["changed_cells"]["features"]
+    assert features and {f["properties"]["change"] for f in features} == {"gained"}
+    gained = sum(f["properties"]["population"] for f in features)
+    assert gained == pytest.approx(answer["total"]["newly_within_reach"], abs=0.05 * len(features))
+    for f in features:  # each hexagon is its cell's, at the run's resolution
+        shape = shapely.geometry.shape(f["geometry"])
+        centre = shape.centroid
+        assert h3i.latlng_to_cell(centre.y, centre.x, answer["run"]["resolution"]) == int(f["id"], 16)
+        ring = f["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) >= 6  # closed
+    moved = ask({"action": "move", "service_id": plan_run["public"], "lon": MEMPHIS[0], "lat": MEMPHIS[1]},
+                cells=True)
+    changes = {f["properties"]["change"] for f in moved["changed_cells"]["features"]}
+    assert changes == {"gained", "lost"}
+    lost = sum(f["properties"]["population"] for f in moved["changed_cells"]["features"]
+               if f["properties"]["change"] == "lost")
+    assert lost == pytest.approx(moved["total"]["newly_beyond_reach"], abs=0.05 * len(moved["changed_cells"]["features"]))
+
+
 def test_where_to_suggests_towns_with_their_people(client, plan_run):
     r = client.get("/api/deserts/where-to", params={"region": CIRCUIT, "category": TEST_CATEGORY, "k": 2})
     assert r.status_code == 200, r.text
