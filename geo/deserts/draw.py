@@ -20,7 +20,7 @@ from geo.db import Connection, query
 from geo.deserts.tile_geometry import tile_rings
 
 
-def rings(cells: Sequence[int]) -> list[np.ndarray]:
+def rings(cells: Sequence[int] | np.ndarray) -> list[np.ndarray]:
     """Each cell's closed boundary ring as an (n + 1, 2) array of lon/lat (from _boundaries, the
     one place hexagons are drawn)."""
     out: list[np.ndarray] = [np.zeros((0, 2))] * len(cells)
