@@ -14,7 +14,7 @@ from geo.deserts.whereto import CANDIDATE_KINDS, MAX_SITES, where_to
 from geo.errors import BadRequest
 from geo.near import MAX_NEAR_LENGTH, NearProblem
 from geo.scope import RegionRef
-from service.deps import Conn, NearPlacer, Placer
+from service.deps import Conn, CoveredStates, Placer
 from service.openapi import errors
 
 router = APIRouter(prefix="/api/deserts", tags=["deserts"], responses=errors(400, 404, 422, 503))
@@ -135,11 +135,14 @@ def _placed(k: int, change: ChangeIn, placer: Placer) -> tuple[Change, str | Non
 
 
 @router.post("/what-if", response_model=WhatIfAnswer)
-def deserts_what_if(conn: Conn, placer: NearPlacer, body: WhatIfRequest) -> dict:
+def deserts_what_if(conn: Conn, body: WhatIfRequest) -> dict:
     """What if these services of a category were added, moved or removed: people newly within reach
     of one (the category's urban or rural threshold), per county and overall. Starts from the newest
     run covering the region; writes nothing. Only public services can be moved or removed. The
     answer repeats the changes with their points, so a map can draw where `near` placed them."""
+    # Offline only: up to 50 places a request must not become 50 calls to an online geocoder, and
+    # a hypothetical site needs its town, not its street.
+    placer = Placer(CoveredStates(conn), online=None)
     placed = [_placed(k, c, placer) for k, c in enumerate(body.changes)]
     changes = [change for change, _ in placed]
     answer = what_if(conn, RegionRef.parse(body.region), body.category, changes, stage=body.stage, cells=body.cells)

@@ -14,6 +14,7 @@ from geo.deserts.model import Parameters
 from geo.deserts.runs import compute_run
 from geo.scope import RegionRef
 from tests.geo.deserts_data import TEST_CATEGORY, add_category, add_service, remove_test_data
+from tests.service.test_find_geocoder import _client, slow_geocoder  # noqa: F401 - a fixture
 
 CIRCUIT = "circuit:MO-1"  # Clark, Schuyler and Scotland counties
 KAHOKA = (-91.7204, 40.4206)
@@ -108,6 +109,19 @@ def test_a_service_placed_by_town_is_answered_at_its_centre_and_named(client, pl
     assert unknown.status_code == 400 and unknown.json()["detail"].startswith("changes[0].near: ")
     both = ask({"near": "Memphis, MO", "lon": MEMPHIS[0], "lat": MEMPHIS[1]})
     assert both.status_code == 400 and "not both" in both.json()["detail"]
+
+
+def test_a_street_typed_for_what_if_is_placed_offline_at_its_town(settings, monkeypatch, plan_run,
+                                                                   slow_geocoder):  # noqa: F811
+    # An online geocoder that takes 8 s: what-if never asks it (50 places a request must not become
+    # 50 calls to it), and places an address at its town's centre.
+    with _client(settings, monkeypatch, slow_geocoder, timeout_s="5") as client:
+        started = time.monotonic()
+        r = client.post("/api/deserts/what-if", json={"region": CIRCUIT, "category": TEST_CATEGORY, "changes": [
+            {"action": "add", "near": "1 Elm St, Memphis, MO"}]})
+        took = time.monotonic() - started
+    assert r.status_code == 200, r.text
+    assert took < 3 and r.json()["changes"][0]["place"] == "Memphis, MO"
 
 
 def test_the_cells_that_change_are_drawn_when_asked_and_add_up_to_the_people_counted(client, plan_run):
