@@ -122,7 +122,7 @@ def render_tile(
         if z < spec.minzoom or not desert_results_exist(conn):
             return b""
         address = (z, x, y, category, stage, feature_limit, for_map)
-        hit = tile_cache.cached(tile_cache.tile_version(conn, z, x, y, category), address)
+        hit = tile_cache.cached(tile_cache.tile_version(conn, z, x, y, category, stage), address)
         if hit is not None:
             return hit
         params |= {"category": category, "stage": stage, "for_map": for_map}

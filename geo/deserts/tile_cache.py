@@ -3,12 +3,15 @@ one is served again only while every input is exactly as it was.
 
 How the cache stays in step (the one place that says so):
 
-- The version (geo/sql/tile_desert_version.sql) names every row a desert tile reads by its key and
-  its row version (PostgreSQL's `xmin`): every `desert_run` row, and each surface block the tile's
-  envelope meets with the `desert_measure` rows on it (of the category asked). Any write, by
-  whatever code (a new or recomputed run, `geo/deserts/incremental.py` rewriting a run's measures
-  and its `desert_run` row after an edit, a surface replaced, a run deleted), gives the rows it
-  touches new versions, so the next tile's key differs. Nothing has to remember to invalidate.
+- The version (geo/sql/tile_desert_version.sql) names what a desert tile reads: each surface block
+  the tile's envelope meets with the `desert_measure` rows on it (of the category asked), by key
+  and row version (PostgreSQL's `xmin`); the runs on those blocks in the order that picks a cell's
+  run, with what filters them; and the newest usable run's resolution. Any write that can change
+  the tile, by whatever code (a new or recomputed run, `geo/deserts/incremental.py` rewriting the
+  measures of the counties an edit reaches, a surface replaced, a run deleted), changes one of
+  those, so the next tile's key differs; a recompute's rewrite of its run row alone does not, so
+  an edit leaves the cached tiles of the counties it did not reach. Nothing has to remember to
+  invalidate.
 - It also holds the `desert_withheld` pairs (run, category) themselves, the one input that depends
   on directory tables: a service or location made confidential (or public again) by
   `geo/importer/apply.py` or `geo/edits/` changes that set in the writing transaction, and with it
@@ -38,9 +41,12 @@ _size = 0
 stats = {"hits": 0, "misses": 0}  # for tests and benchmarks
 
 
-def tile_version(conn: Connection, z: int, x: int, y: int, category: str | None) -> str | None:
-    """The version of what tile z/x/y of `category` reads now; None inside a transaction that wrote."""
-    row = conn.execute(query("tile_desert_version"), {"z": z, "x": x, "y": y, "category": category}).fetchone()
+def tile_version(conn: Connection, z: int, x: int, y: int, category: str | None,
+                 stage: str | None) -> str | None:
+    """The version of what tile z/x/y of `category` and `stage` reads now; None inside a
+    transaction that wrote."""
+    row = conn.execute(query("tile_desert_version"),
+                       {"z": z, "x": x, "y": y, "category": category, "stage": stage}).fetchone()
     return row["version"] if row else None
 
 
