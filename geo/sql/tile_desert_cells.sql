@@ -1,8 +1,8 @@
 -- The desert cells one tile may draw: for each H3 cell, the latest finished run's values (a NULL
 -- stage asks for the all-stages run), at the resolution of the newest such run only (runs at other
--- resolutions would draw overlapping hexagons of two sizes). A run's cells of a category it
--- measured from the exact point of a site that is now confidential (view desert_withheld,
--- migration 0013) are never read. Distances are metres on the ellipsoid.
+-- resolutions would draw overlapping hexagons of two sizes; it is `resolution` of the version
+-- below). A run's cells of a category it measured from the exact point of a site that is now
+-- confidential (view desert_withheld, migration 0013) are never read. Distances are metres on the ellipsoid.
 -- Cells are found through their surface blocks' boxes and then their centres (within the tile's
 -- envelope and its 1/64 buffer, widened by more than a cell's size at that resolution: about
 -- 2.5 average edge lengths, scaled east-west by `lat_factor`); the caller draws each hexagon from
@@ -15,21 +15,10 @@
 WITH version AS (
 -- include: tile_desert_version
 ),
-newest AS (
-    SELECT r.resolution FROM desert_run r
-    WHERE r.finished_at IS NOT NULL
-      AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
-      AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(r.stage, '') IN ('', 'all')
-                ELSE r.stage = %(stage)s END)
-      AND NOT EXISTS (SELECT 1 FROM desert_withheld w WHERE w.run_id = r.id
-                                                        AND w.category = coalesce(%(category)s, w.category))
-    ORDER BY r.finished_at DESC, r.id DESC
-    LIMIT 1
-),
 env AS (
     SELECT e4326, ST_XMin(e4326) AS xmin, ST_YMin(e4326) AS ymin, ST_XMax(e4326) AS xmax, ST_YMax(e4326) AS ymax,
            ST_XMin(tile) AS tile_xmin, ST_YMin(tile) AS tile_ymin, ST_XMax(tile) AS tile_xmax, ST_YMax(tile) AS tile_ymax,
-           2.5 * 1281256.0 / power(7, (SELECT resolution FROM newest) / 2.0) / 111320.0 AS margin_deg
+           2.5 * 1281256.0 / power(7, (SELECT resolution FROM version) / 2.0) / 111320.0 AS margin_deg
     FROM (SELECT ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326) AS e4326,
                  ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile) t
 ),
@@ -46,7 +35,7 @@ cells AS (
         AS u(h3, lon, lat, population, urban, distance, access_2sfca, access_e2sfca)
     CROSS JOIN LATERAL (SELECT CASE WHEN u.urban THEN m.urban_threshold_m ELSE m.rural_threshold_m END
                                AS threshold_m) t
-    WHERE r.finished_at IS NOT NULL AND r.resolution = (SELECT resolution FROM newest)
+    WHERE r.finished_at IS NOT NULL AND r.resolution = (SELECT resolution FROM version)
       AND (%(category)s::text IS NULL OR m.category = %(category)s)
       AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(m.stage, '') IN ('', 'all')
                 ELSE m.stage = %(stage)s END)

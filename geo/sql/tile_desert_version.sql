@@ -16,21 +16,24 @@
 -- part is '' when empty, so the parts always stand in their places.
 -- NULL when this transaction has written anything (its own uncommitted rows could change again
 -- under the same xmin): such a reader never uses the cache. Read by tile_desert_cells.sql in the
--- same statement as the cells.
+-- same statement as the cells, which also takes `resolution` (1) from here.
 WITH withheld AS MATERIALIZED (  -- a view over directory tables: read once, used twice
     SELECT run_id, category FROM desert_withheld
+),
+newest AS (  -- the newest usable run of the category and stage: its resolution is the cells'
+    SELECT r.resolution FROM desert_run r
+    WHERE r.finished_at IS NOT NULL
+      AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
+      AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(r.stage, '') IN ('', 'all')
+                ELSE r.stage = %(stage)s END)
+      AND NOT EXISTS (SELECT 1 FROM withheld w WHERE w.run_id = r.id
+                                                 AND w.category = coalesce(%(category)s, w.category))
+    ORDER BY r.finished_at DESC, r.id DESC
+    LIMIT 1
 )
 SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN md5(concat_ws('|',
     current_database(), inet_server_addr()::text, inet_server_port()::text,
-    coalesce((SELECT r.resolution FROM desert_run r
-     WHERE r.finished_at IS NOT NULL
-       AND (%(category)s::text IS NULL OR r.parameters->'categories' ? %(category)s::text)
-       AND (CASE WHEN %(stage)s::text IS NULL THEN coalesce(r.stage, '') IN ('', 'all')
-                 ELSE r.stage = %(stage)s END)
-       AND NOT EXISTS (SELECT 1 FROM withheld w WHERE w.run_id = r.id
-                                                  AND w.category = coalesce(%(category)s, w.category))
-     ORDER BY r.finished_at DESC, r.id DESC
-     LIMIT 1)::text, ''),
+    coalesce((SELECT resolution FROM newest)::text, ''),
     coalesce((SELECT string_agg(r.id || ':' || r.resolution || ':' || coalesce(r.stage, '') || ':'
                        || coalesce(r.parameters->>'categories', '') || ':' || (r.finished_at IS NOT NULL)::text,
                        ',' ORDER BY r.finished_at DESC NULLS LAST, r.id DESC)
@@ -50,4 +53,5 @@ SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN md5(concat_ws('|'
          WHERE r.surface_id = b.surface_id AND (%(category)s::text IS NULL OR m.category = %(category)s)
      ) ms ON true
      WHERE b.bbox && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326)), '')
-)) END AS version
+)) END AS version,
+       (SELECT resolution FROM newest) AS resolution
