@@ -9,6 +9,12 @@
   var MAX_SITES = 10;  // a summit compares a few sites; the API takes up to 50 changes
   var COUNTY_ROWS = 8;
   function people(v) { return Math.round(v).toLocaleString("en-US"); }
+  // A JSON answer with whether it was a success (an error's body says why, in `detail`).
+  function getJSON(url, options) {
+    return fetch(url, Object.assign({ credentials: "same-origin" }, options)).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, data: data }; });
+    });
+  }
   function el(tag, text, cls) {
     var node = document.createElement(tag);
     if (text !== undefined) node.textContent = text;
@@ -42,11 +48,8 @@
       var body = { region: box.getAttribute("data-region"), category: box.getAttribute("data-category"),
                    changes: changes, cells: true };
       if (box.getAttribute("data-stage")) body.stage = box.getAttribute("data-stage");
-      return fetch("/api/deserts/what-if", {
-        method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body)
-      }).then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, data: data }; });
+      return getJSON("/api/deserts/what-if", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
       });
     }
 
@@ -70,9 +73,9 @@
         box.removeAttribute("aria-busy");
         if (!res.ok) {
           var detail = typeof res.data.detail === "string" ? res.data.detail : "The question could not be answered.";
-          var placeless = /^changes\[\d+\]\.near: /.test(detail);  // the API's words name its field
-          problem(placeless ? "Could not find “" + next[next.length - 1].near + "” on the map. Try a town and " +
-                              "state (Columbia, MO), a 5-digit ZIP or lat,lon." : detail);
+          var placeless = /^changes\[(\d+)\]\.near: /.exec(detail);  // the API's words name its field
+          problem(placeless ? "Could not find “" + next[Number(placeless[1])].near + "” on the map. Try a town " +
+                              "and state (Columbia, MO), a 5-digit ZIP or lat,lon." : detail);
           if (typed) { input.setAttribute("aria-invalid", "true"); input.focus(); }
           wanted = sites;
           render(answered);
@@ -233,9 +236,7 @@
                                     k: suggest.querySelector("select").value, candidates: "towns" });
       if (box.getAttribute("data-stage")) q.set("stage", box.getAttribute("data-stage"));
       suggested.textContent = "Finding the best sites…";
-      fetch("/api/deserts/where-to?" + q.toString(), { credentials: "same-origin" }).then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, data: data }; });
-      }).then(function (res) {
+      getJSON("/api/deserts/where-to?" + q.toString()).then(function (res) {
         suggested.textContent = "";
         if (!res.ok) {
           suggested.appendChild(el("p", typeof res.data.detail === "string" ? res.data.detail : "No suggestion could be made.", "whatif-problem"));
@@ -245,8 +246,10 @@
           suggested.appendChild(el("p", "No one is beyond reach of a " + name + " service here: nothing to suggest."));
           return;
         }
-        suggested.appendChild(el("p", "The towns where " + res.data.sites.length + " more " + name +
-          " services would bring the most people within reach, from the desert results alone:"));
+        var k = res.data.sites.length;
+        suggested.appendChild(el("p", (k === 1 ? "The town where one more " + name + " service" :
+          "The " + k + " towns where " + k + " more " + name + " services") +
+          " would bring the most people within reach, from the desert results alone:"));
         var ol = el("ol", undefined, "whereto-sites");
         offered = [];
         res.data.sites.forEach(function (s) {
