@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         description="A confidential site counts in the desert measures from a point hiding it among at least "
         "this many residents, or from its county's point if that is smaller (geo/deserts/privacy.py).")
     tile_points_min_zoom: int = Field(default=12, description="Below this zoom, service tiles carry counts.")
+    desert_view_warm_s: float = Field(
+        default=60, ge=0, description="How often each server worker makes sure the desert tiles of the "
+                                      "statewide view /map opens on are built (service/warm.py); 0: never.")
     embed_allowed_origins: str = Field(
         default="*",
         description="Sites allowed to frame /embed pages (CSP frame-ancestors), space- or comma-separated; "

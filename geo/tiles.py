@@ -78,6 +78,22 @@ def check_tile(z: int, x: int, y: int) -> None:
         raise NotFound(f"tile {z}/{x}/{y} does not exist: x and y run from 0 to {2**z - 1} at zoom {z}")
 
 
+def tiles_meeting(box: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
+    """The web-mercator tiles of zoom z that meet a lon/lat box (west, south, east, north), edges
+    included, as a Leaflet grid layer decides which tiles a box needs."""
+    n = 2**z
+
+    def column(lon: float) -> int:
+        return min(n - 1, max(0, math.floor((lon + 180) / 360 * n)))
+
+    def row(lat: float) -> int:
+        lat = max(min(lat, 85.0511287798), -85.0511287798)
+        return min(n - 1, max(0, math.floor((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)))
+
+    west, south, east, north = box
+    return [(z, x, y) for x in range(column(west), column(east) + 1) for y in range(row(north), row(south) + 1)]
+
+
 def cell_range(z: int, x: int, y: int) -> dict[str, int]:
     """The service_map_cell level to read for zoom z (the coarsest at or below its grid), the cell
     columns and rows inside tile z/x/y, and how many cells (along each axis) make one cell of this

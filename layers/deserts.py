@@ -18,8 +18,10 @@ from geo.deserts.results import (
     withheld_runs,
 )
 from geo.errors import BadRequest, NotFound
+from geo.regions import covered_states, region_bounds
 from geo.scope import RegionRef
-from geo.tiles import desert_extents
+from geo.states import state_fips
+from geo.tiles import desert_extents, tiles_meeting
 from layers.classes import NO_GAP_COLOR, Band, band_bins, classify_bands, legend_json
 
 METRES_PER_MILE = 1609.344
@@ -136,8 +138,27 @@ def top_category(conn: Connection, scope: RegionRef) -> str | None:
     return max(rows, key=lambda r: (r["population_uncovered"], r["category"]))["category"] if rows else None
 
 
+DESERT_TILE_ZOOM = 8  # desert tiles are fetched at this zoom or deeper: a statewide view's zoom
+
+
+def opening_views(conn: Connection) -> list[tuple[str, list[tuple[int, int, int]]]]:
+    """What /map?state=XX draws first, for each state with desert results: the category it opens
+    on (top_category) and the desert tiles a statewide view fetches (at DESERT_TILE_ZOOM, those
+    meeting the desert extents that meet the state), so a server can keep them built."""
+    views = []
+    extents = desert_extents(conn)
+    for abbr in covered_states(conn):
+        fips = state_fips(abbr)
+        category, bounds = top_category(conn, RegionRef("state", fips)), region_bounds(conn, "state", fips)
+        if category is None or bounds is None:
+            continue
+        boxes = [e for e in extents if e[0] <= bounds[2] and e[2] >= bounds[0] and e[1] <= bounds[3] and e[3] >= bounds[1]]
+        views.append((category, sorted({t for box in boxes for t in tiles_meeting(box, DESERT_TILE_ZOOM)})))
+    return views
+
+
 def desert_tiles(conn: Connection, *, category: str | None, stage: str | None, measure: str | None,
-                 category_name: str, native_zoom: int = 8) -> dict:
+                 category_name: str, native_zoom: int = DESERT_TILE_ZOOM) -> dict:
     """How a map draws desert cells from /tiles/deserts: the URL template (only the fields a map
     shows), the zoom the tiles are fetched at (deeper zooms hold fewer cells per tile than the
     tile feature limit), the boxes outside which every tile is empty (never fetched: a statewide

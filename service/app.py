@@ -31,6 +31,7 @@ from service import (
     progress_page,
     report_page,
     tiles,
+    warm,
 )
 from service.api import deserts, edit, hsds, layers, regions, search, workshops
 from service.limits import BodySizeLimit
@@ -65,9 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool.open(wait=False)  # start even if the database is down; /health says so
         app.state.pool = pool
         warm_then_freeze()  # before the first request: loading beside them made them wait (below)
+        stop_warming = warm.start(pool, settings)  # the desert view /map opens on, kept built
         try:
             yield
         finally:
+            stop_warming()
             pool.close()
 
     app = FastAPI(

@@ -28,7 +28,9 @@ def _test_settings() -> Settings:
     url = base.url()
     name = psycopg.conninfo.conninfo_to_dict(url).get("dbname") or "atlas"
     test_url = psycopg.conninfo.make_conninfo(url, dbname=f"{name}_test")
-    return base.model_copy(update={"database_url": _as_url(test_url)})
+    # No background tile building in tests' apps (service/warm.py): it would race the tile cache's
+    # own tests; tests/service/test_warm.py turns it on.
+    return base.model_copy(update={"database_url": _as_url(test_url), "desert_view_warm_s": 0})
 
 
 def _as_url(conninfo: str) -> str:
@@ -60,6 +62,39 @@ def committed_conn(settings: Settings) -> Iterator[psycopg.Connection]:
     """For tests that must commit (other processes look); they clean up after themselves."""
     with psycopg.connect(settings.url(), row_factory=dict_row, autocommit=True) as c:  # type: ignore[arg-type]
         yield c
+
+
+@pytest.fixture
+def missouri_run(settings: Settings) -> Iterator[dict]:
+    """A committed statewide run of Missouri for the test category, measured from two public
+    shelters, in Columbia and in St. Louis (each the nearest for its half of the state); removed
+    afterwards. `conn` is its own connection, for the test's committed edits."""
+    from geo.deserts.model import Parameters
+    from geo.deserts.runs import compute_run
+    from geo.scope import RegionRef
+    from tests.geo.deserts_data import (
+        COLUMBIA,
+        ST_LOUIS,
+        TEST_CATEGORY,
+        add_category,
+        add_service,
+        near_grid_corner,
+        remove_test_data,
+    )
+
+    with psycopg.connect(settings.url(), row_factory=dict_row) as conn:  # type: ignore[arg-type]
+        add_category(conn, urban_m=5000, rural_m=5000)
+        site = near_grid_corner(*COLUMBIA)
+        service_id = add_service(conn, *site, county_fips="29019")
+        add_service(conn, *ST_LOUIS, county_fips="29510")
+        run_id = compute_run(conn, RegionRef("state", "29"), categories=[TEST_CATEGORY],
+                             params=Parameters(resolution=7))
+        conn.commit()
+        yield {"conn": conn, "site": site, "service_id": service_id, "run_id": run_id}
+        conn.rollback()
+        conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])
+        remove_test_data(conn)
+        conn.commit()
 
 
 @pytest.fixture(scope="session")

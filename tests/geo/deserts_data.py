@@ -19,6 +19,10 @@ def add_category(conn, urban_m: float = 5000, rural_m: float = 5000) -> None:
     )
 
 
+COLUMBIA = (-92.334, 38.952)  # Missouri places the desert tests put shelters at
+ST_LOUIS = (-90.245, 38.630)
+
+
 def add_service(conn, lon: float, lat: float, *, capacity: int | None = 20, confidential: bool = False,
                 stages: tuple[str, ...] = ("court",), county_fips: str | None = None) -> str:
     """One active service of TEST_CATEGORY at (lon, lat); returns its id."""

@@ -24,6 +24,8 @@ from geo.keys import create_key
 from geo.scope import RegionRef
 from geo.tiles import render_tile
 from tests.geo.deserts_data import (
+    COLUMBIA,
+    ST_LOUIS,
     TEST_CATEGORY,
     add_category,
     add_service,
@@ -32,8 +34,6 @@ from tests.geo.deserts_data import (
 )
 from tests.service.editing import cleanup_edits
 
-COLUMBIA = (-92.334, 38.952)
-ST_LOUIS = (-90.245, 38.630)
 KEY_NAME = "tile-cache-test"
 
 
@@ -62,25 +62,6 @@ def shelter_run(settings) -> Iterator[dict]:  # type: ignore[no-untyped-def]
         conn.rollback()
         conn.execute("DELETE FROM desert_run WHERE region_kind = 'county' AND region_code = '29019'")
         cleanup_edits(conn, [KEY_NAME])
-        remove_test_data(conn)
-        conn.commit()
-
-
-@pytest.fixture
-def state_run(settings) -> Iterator[dict]:  # type: ignore[no-untyped-def]
-    """A committed run over Missouri measured from two public shelters, in Columbia and in St. Louis
-    (each the nearest for its half of the state); removed afterwards."""
-    with psycopg.connect(settings.url(), row_factory=dict_row) as conn:  # type: ignore[arg-type]
-        add_category(conn, urban_m=5000, rural_m=5000)
-        site = near_grid_corner(*COLUMBIA)
-        service_id = add_service(conn, *site, county_fips="29019")
-        add_service(conn, *ST_LOUIS, county_fips="29510")
-        run_id = compute_run(conn, RegionRef("state", "29"), categories=[TEST_CATEGORY],
-                             params=Parameters(resolution=7))
-        conn.commit()
-        yield {"conn": conn, "site": site, "service_id": service_id, "run_id": run_id}
-        conn.rollback()
-        conn.execute("DELETE FROM desert_run WHERE id = %s", [run_id])
         remove_test_data(conn)
         conn.commit()
 
@@ -137,17 +118,17 @@ def test_an_incremental_run_update_gives_the_next_tile_its_new_values(committed_
     assert draw(committed_conn, tile) == (after, "miss")  # what a build from scratch gives
 
 
-def test_an_edit_rebuilds_only_the_tiles_of_the_counties_its_recompute_reaches(committed_conn, state_run):  # type: ignore[no-untyped-def]
-    conn = state_run["conn"]
-    near, far = tile_of(*state_run["site"], 10), tile_of(*ST_LOUIS, 10)
+def test_an_edit_rebuilds_only_the_tiles_of_the_counties_its_recompute_reaches(committed_conn, missouri_run):  # type: ignore[no-untyped-def]
+    conn = missouri_run["conn"]
+    near, far = tile_of(*missouri_run["site"], 10), tile_of(*ST_LOUIS, 10)
     tile_cache.clear()
     first = {tile: draw(committed_conn, tile)[0] for tile in (near, far)}
     assert all(features(data) for data in first.values())
-    lon, lat = state_run["site"]
+    lon, lat = missouri_run["site"]
     conn.execute("""UPDATE location SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326), updated_at = now()
                     WHERE id IN (SELECT location_id FROM service_at_location WHERE service_id = %s)""",
-                 [lon + 0.05, lat - 0.03, state_run["service_id"]])  # Columbia's shelter moves 5 km
-    result = update_run(conn, state_run["run_id"])
+                 [lon + 0.05, lat - 0.03, missouri_run["service_id"]])  # Columbia's shelter moves 5 km
+    result = update_run(conn, missouri_run["run_id"])
     assert result is not None and 0 < result.counties_rewritten < 115
     conn.commit()
     assert draw(committed_conn, far) == (first[far], "hit")  # St. Louis: not reached, still cached
