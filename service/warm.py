@@ -16,7 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from psycopg_pool import ConnectionPool
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from geo.settings import Settings
 from geo.tiles import render_tile
@@ -42,7 +43,9 @@ def keep_warm(pool: ConnectionPool[Any], settings: Settings, stop: threading.Eve
                         render_tile(conn, "deserts", z, x, y, category=category,
                                     feature_limit=settings.tile_feature_limit,
                                     points_min_zoom=settings.tile_points_min_zoom, for_map=True)
-        except Exception:  # the database down, or a bug: said in the log, tried again next time
+        except (psycopg.Error, PoolTimeout) as e:  # the database is down: the next round tries again
+            log.warning("could not build the opening desert views (%s); trying again in %s s", type(e).__name__, delay)
+        except Exception:  # a bug: its traceback in the log; the server goes on without the warm view
             log.exception("could not build the opening desert views; trying again in %s s", delay)
 
 

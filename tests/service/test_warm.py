@@ -1,11 +1,13 @@
 """The desert view /map opens on is kept built (service/warm.py): with a statewide run of Missouri
 committed, an app's background thread builds every tile of the state's opening view into the tile
 cache under the address the tile endpoint uses, so the endpoint's answer is a cache hit; the
-thread stops with the app; and the tiles it builds are exactly the ones Chromium asks for, on a
+thread stops with the app; a database that is down is a warning in the log, not a crash; and the
+tiles it builds are exactly the ones Chromium asks for, on a
 desktop and on a phone."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -17,6 +19,7 @@ from psycopg.rows import dict_row
 from geo.deserts import tile_cache
 from layers.deserts import opening_views
 from service.app import create_app
+from tests.conftest import free_port
 from tests.geo.deserts_data import TEST_CATEGORY
 
 
@@ -47,6 +50,20 @@ def test_the_opening_view_is_built_in_the_background_and_served_from_the_cache(s
             assert r.status_code in (200, 204)
             assert tile_cache.stats["hits"] == before["hits"] + 1 and tile_cache.stats["misses"] == before["misses"]
     assert not any(t.name == "atlas-desert-warm" for t in threading.enumerate())
+
+
+def test_a_database_that_is_down_is_a_warning_and_the_server_answers(settings, caplog):
+    caplog.set_level(logging.WARNING, logger="service.warm")
+    down = settings.model_copy(update={"desert_view_warm_s": 0.5,
+                                        "database_url": f"postgresql://atlas:x@127.0.0.1:{free_port()}/atlas"})
+    with TestClient(create_app(down)) as client:
+        deadline = time.monotonic() + 20
+        while not any("could not build the opening desert views (PoolTimeout)" in r.getMessage()
+                      for r in caplog.records):
+            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+            time.sleep(0.5)
+        assert client.get("/health").status_code == 503
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records if r.name == "service.warm")
 
 
 @pytest.mark.browser
