@@ -39,6 +39,9 @@ class Hours:
     valid_from: str | None = None
     valid_to: str | None = None
     description: str | None = None
+    # The source id of the one location these hours are for (HSDS: a schedule of a service at a
+    # location, or of a location); None: the service's own, for every location without its own.
+    site: str | None = None
 
 
 

@@ -39,7 +39,7 @@ FILTER_SQL = {
     "cost": "sp.costs @> ARRAY[%(cost)s::text]",
     "age": "(sp.minimum_age IS NULL OR sp.minimum_age <= %(age)s) AND (sp.maximum_age IS NULL OR sp.maximum_age >= %(age)s)",
     "open_now": "(sp.open_week @> local_week_second(%(at)s, sp.tz_name) "
-                "OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s)))",
+                "OR (sp.open_dated AND schedule_open_at(sp.service_id, sp.id, %(at)s)))",
 }
 # Filters with their own index: with one of them the matches in the radius are read through it and
 # the points' index together, which is cheap when they are few. A category has its own copy of the

@@ -33,8 +33,8 @@ _term_id = functools.cache(term_id)
 # The details' tables and the columns the tuples built below fill.
 _DETAILS = {
     "phone": ["id", "service_id", "number", "extension", "type"],
-    "schedule": ["id", "service_id", "freq", "byday", "bymonthday", "opens_at", "closes_at", "tz_name",
-                 "valid_from", "valid_to", "description"],
+    "schedule": ["id", "service_id", "service_at_location_id", "freq", "byday", "bymonthday", "opens_at",
+                 "closes_at", "tz_name", "valid_from", "valid_to", "description"],
     "language": ["id", "service_id", "code", "name"],
     "attribute": ["id", "link_id", "taxonomy_term_id", "link_entity", "label"],
     "service_stage": ["service_id", "stage_code"],
@@ -121,8 +121,10 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
                               p.postal_code, None))
         for i, ph in enumerate(r.phones):
             phones.append((child_id(sid, "phone", i), sid, ph.number, ph.extension, ph.type))
-        for i, h in enumerate(r.hours):
-            schedules.append((child_id(sid, "schedule", i), sid, h.freq, h.byday, h.bymonthday, h.opens_at,
+        sites = {p.source_id for p in r.places}
+        for i, h in enumerate(r.hours):  # hours for one location hang off that service at a location
+            sal = record_id(source, "sal", f"{r.source_id}\x1f{h.site}") if h.site in sites else None
+            schedules.append((child_id(sid, "schedule", i), sid, sal, h.freq, h.byday, h.bymonthday, h.opens_at,
                               h.closes_at, tz, h.valid_from, h.valid_to, h.description))
         for i, lang in enumerate(r.languages):  # ISO 639 codes (a restored row may hold a name only)
             languages.append((child_id(sid, "language", i), sid, *normalised_row(lang, None)))

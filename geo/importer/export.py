@@ -54,10 +54,14 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
     collect("languages", "SELECT service_id, name, code FROM language WHERE service_id = ANY(%s) ORDER BY id")
     collect("phones", """SELECT service_id, number, extension, type FROM phone
                          WHERE service_id = ANY(%s) ORDER BY id""")
-    collect("hours", """SELECT service_id, byday, to_char(opens_at, 'HH24:MI') AS opens_at,
-                               to_char(closes_at, 'HH24:MI') AS closes_at, freq, bymonthday,
-                               valid_from::text, valid_to::text, description FROM schedule
-                        WHERE service_id = ANY(%s) AND opens_at IS NOT NULL ORDER BY id""")
+    collect("hours", """SELECT sc.service_id, sc.byday, to_char(sc.opens_at, 'HH24:MI') AS opens_at,
+                               to_char(sc.closes_at, 'HH24:MI') AS closes_at, sc.freq, sc.bymonthday,
+                               sc.valid_from::text, sc.valid_to::text, sc.description,
+                               coalesce(l.source_id, l.id) AS site  -- hours of one site: its location
+                        FROM schedule sc
+                        LEFT JOIN service_at_location sal ON sal.id = sc.service_at_location_id
+                        LEFT JOIN location l ON l.id = sal.location_id
+                        WHERE sc.service_id = ANY(%s) AND sc.opens_at IS NOT NULL ORDER BY sc.id""")
     collect("places", """SELECT sal.service_id, coalesce(l.source_id, l.id) AS source_id, l.name,
                                 l.latitude::float8 AS latitude, l.longitude::float8 AS longitude,
                                 l.geocode_precision, l.geocode_source, l.confidential,
@@ -81,7 +85,7 @@ def read_records(conn: Connection, *, source: str | None = None) -> list[Record]
         r.languages = [x["code"] or x["name"] for x in d["languages"]]  # a name only when it is no language
         r.phones = [Phone(x["number"], x["extension"], x["type"]) for x in d["phones"]]
         r.hours = [Hours(x["byday"] or "", x["opens_at"], x["closes_at"], x["freq"] or "WEEKLY", x["bymonthday"],
-                         x["valid_from"], x["valid_to"], x["description"]) for x in d["hours"]]
+                         x["valid_from"], x["valid_to"], x["description"], x["site"]) for x in d["hours"]]
         for x in d["places"]:
             p = Place(x["source_id"], x["name"], x["address_1"] or None, x["city"] or None,
                       x["state_province"] or None, x["postal_code"] or None, x["latitude"], x["longitude"],

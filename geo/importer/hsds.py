@@ -4,6 +4,7 @@ records here, so one set of rules checks them both."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 
@@ -92,23 +93,35 @@ def _make_valid_area(extent: str) -> tuple[str | None, str | None, str | None]:
     return shapely.to_geojson(geom), note, None
 
 
-def _linked_rows(tables: Tables, table: str) -> Callable[[str, list[Row]], list[Row]]:
-    """A service's rows of `table` (phones, schedules): those naming it, its service at a location,
-    or its location. HSDS hangs them off any of the three; a location's are every service's there."""
+def _linked_rows(tables: Tables, table: str) -> Callable[[str, list[Row]], list[tuple[Row, str | None]]]:
+    """A service's rows of `table` (phones, schedules), each with the location it is for: those
+    naming the service (None: all its locations), its service at a location or that location (the
+    location's id). HSDS hangs them off any of the three; a location's are every service's there."""
     by_service = tables.by(table, "service_id")
     by_sal = tables.by(table, "service_at_location_id")
     by_location = tables.by(table, "location_id")
 
-    def rows(service_id: str, sals: list[Row]) -> list[Row]:
+    def rows(service_id: str, sals: list[Row]) -> list[tuple[Row, str | None]]:
         if not service_id:
             return []
-        return [*by_service.get(service_id, []),
-                *(r for sal in sals if sal.get("id") for r in by_sal.get(sal.get("id"), [])
-                  if not r.get("service_id")),
-                *(r for sal in sals if sal.get("location_id") for r in by_location.get(sal.get("location_id"), [])
+        return [*((r, _site(r, sals)) for r in by_service.get(service_id, [])),
+                *((r, sal.get("location_id") or None) for sal in sals if sal.get("id")
+                  for r in by_sal.get(sal.get("id"), []) if not r.get("service_id")),
+                *((r, sal.get("location_id")) for sal in sals if sal.get("location_id")
+                  for r in by_location.get(sal.get("location_id"), [])
                   if not r.get("service_id") and not r.get("service_at_location_id"))]
 
     return rows
+
+
+def _site(row: Row, sals: list[Row]) -> str | None:
+    """The location a row naming its service is for: that of the service at a location it also
+    names, or the location it also names; None: the service's, everywhere."""
+    if row.get("service_at_location_id"):
+        for sal in sals:
+            if sal.get("id") == row.get("service_at_location_id") and sal.get("location_id"):
+                return sal.get("location_id")
+    return row.get("location_id") or None
 
 
 def _language_codes(rows: list[Row], errors: list[RowError]) -> list[str]:
@@ -200,7 +213,7 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             else:
                 ignored_terms.add(f"{taxonomy}:{word}")
         own_sals = sal_by_service.get(sid, [])
-        for ph in phones(sid, own_sals):
+        for ph, _ in phones(sid, own_sals):  # a phone is the service's, wherever it was given
             try:
                 phone = parse_phone(ph.get("number"))
             except FieldProblem as p:
@@ -210,15 +223,15 @@ def records_from_tables(tables: Tables, vocab: Vocabulary, notes: list[str]) -> 
             phone.type = ph.get("type") or None
             if all((phone.number, phone.extension) != (p.number, p.extension) for p in record.phones):
                 record.phones.append(phone)
-        for sch in schedules(sid, own_sals):
+        for sch, site in schedules(sid, own_sals):
             if not sch.get("opens_at"):
                 continue  # free-text schedules ("call for hours") carry no opening hours
             try:
-                hours = _schedule_hours(sch)
+                hours = replace(_schedule_hours(sch), site=site)
             except FieldProblem as p:
                 record.errors.append(sch.error(p.field_name, p.reason))
                 continue
-            if hours not in record.hours:  # the same rule given for the service and its location counts once
+            if hours not in record.hours:  # the same rule given twice for one place counts once
                 record.hours.append(hours)
         record.languages = _language_codes(languages.get(sid, []), record.errors)
         for sal in sal_by_service.get(sid, []):

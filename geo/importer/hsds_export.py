@@ -61,7 +61,8 @@ RESOURCES: dict[str, tuple[str, list[Column]]] = {
                                            "address_type")]),
     "phones": ("phone", [_id(), _id("service_id", False), Column("number", required=True),
                          Column("extension", "number"), Column("type")]),
-    "schedules": ("schedule", [_id(), _id("service_id", False), Column("freq"), Column("byday"),
+    "schedules": ("schedule", [_id(), _id("service_id", False), _id("service_at_location_id", False),
+                               Column("freq"), Column("byday"),
                                Column("bymonthday"), Column("opens_at", "time"), Column("closes_at", "time"),
                                Column("valid_from", "date"), Column("valid_to", "date"),
                                Column("description"), Column("timezone", "number")]),
@@ -82,7 +83,8 @@ FOREIGN_KEYS = {
     "locations": [("organization_id", "organization")],
     "service_at_location": [("service_id", "service"), ("location_id", "location")],
     "addresses": [("location_id", "location")],
-    "phones": [("service_id", "service")], "schedules": [("service_id", "service")],
+    "phones": [("service_id", "service")],
+    "schedules": [("service_id", "service"), ("service_at_location_id", "service_at_location")],
     "languages": [("service_id", "service")], "service_areas": [("service_id", "service")],
     "taxonomy_terms": [("taxonomy_id", "taxonomy")], "attributes": [("taxonomy_term_id", "taxonomy_term")],
 }
@@ -165,7 +167,9 @@ def _service_rows(t: dict[str, list[dict[str, str]]], r: Record, terms: Terms) -
         t["phones"].append({"id": child_id(sid, "phone", i), "service_id": sid, "number": ph.number,
                             "extension": extension, "type": ph.type or ""})
     for i, h in enumerate(r.hours):
-        t["schedules"].append({"id": child_id(sid, "schedule", i), "service_id": sid, "freq": h.freq,
+        t["schedules"].append({"id": child_id(sid, "schedule", i), "service_id": sid,
+                               "service_at_location_id": _derived_id("sal", sid, h.site) if h.site else "",
+                               "freq": h.freq,
                                "byday": h.byday, "bymonthday": h.bymonthday or "",
                                "opens_at": f"{h.opens_at}:00", "closes_at": f"{h.closes_at}:00",
                                "valid_from": h.valid_from or "", "valid_to": h.valid_to or "",

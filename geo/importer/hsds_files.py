@@ -182,14 +182,14 @@ def _flatten_service(svc: dict, line: int, add: Callable[..., None],
         loc = sal.get("location") or {}
         lid = str(sal.get("location_id") or loc.get("id") or "")
         add("service_at_location", line, at, sal, service_id=sid, location_id=lid)
-        for sat, sch in each(sal, "schedules", at):
-            add("schedules", line, sat, sch, service_id=sid)
+        for sat, sch in each(sal, "schedules", at):  # this service's hours at this location
+            add("schedules", line, sat, sch, service_id=sid, service_at_location_id=sal.get("id"), location_id=lid)
         if loc:
             add("locations", line, f"{at}.location", loc)
             for aat, adr in each(loc, "addresses", f"{at}.location"):
                 add("addresses", line, aat, adr, location_id=lid)
-            for sat, sch in each(loc, "schedules", f"{at}.location"):
-                add("schedules", line, sat, sch, service_id=sid)
+            for sat, sch in each(loc, "schedules", f"{at}.location"):  # the location's, so this service's there
+                add("schedules", line, sat, sch, service_id=sid, location_id=lid)
 
 
 # --- rejects --------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ class Record:
             if data[k] in (None, []):
                 del data[k]
         for h in data["hours"]:  # the plain weekly fields alone, as hashed before HSDS seasons and months
-            for k in ("freq", "bymonthday", "valid_from", "valid_to", "description"):
+            for k in ("freq", "bymonthday", "valid_from", "valid_to", "description", "site"):
                 if h[k] in (None, "WEEKLY"):
                     del h[k]
         for p in data["places"]:

@@ -20,6 +20,7 @@ SELECT json_strip_nulls(json_build_object(
                     'type', ph.type, 'description', ph.description)
                     ORDER BY ph.id), '[]') FROM phone ph WHERE ph.service_id = s.id),
     'schedules', (SELECT coalesce(json_agg(json_build_object('id', sc.id, 'service_id', sc.service_id,
+                    'service_at_location_id', sc.service_at_location_id,  -- a site's own hours
                     'freq', sc.freq, 'byday', sc.byday,
                     'bymonthday', sc.bymonthday, 'opens_at', sc.opens_at, 'closes_at', sc.closes_at, 'timezone', sc.timezone,
                     'tz_name', sc.tz_name, 'valid_from', sc.valid_from, 'valid_to', sc.valid_to,

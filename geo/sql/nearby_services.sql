@@ -172,7 +172,7 @@ WITH box AS MATERIALIZED (
                                          ELSE '"more than 100 km (county-level)"' END
         || ', "open_now": ' || CASE WHEN sp.open_week IS NULL AND NOT sp.open_dated THEN 'null'
                                     WHEN coalesce(sp.open_week @> local_week_second(%(at)s, sp.tz_name), false)
-                                         OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s))
+                                         OR (sp.open_dated AND schedule_open_at(sp.service_id, sp.id, %(at)s))
                                     THEN 'true' ELSE 'false' END
         || '}', ', ' ORDER BY r.d, r.id) || ']', '[]') AS items,
         count(*) AS n

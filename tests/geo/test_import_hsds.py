@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -195,7 +196,8 @@ def test_hsds_monthly_and_seasonal_schedules_are_kept_and_bad_rules_reported(db,
         map(as_exported, [svc1, svc2]), key=lambda r: r.source_id)
 
 
-def test_hours_and_phones_given_for_a_location_or_a_service_at_a_location_are_the_services(db, tmp_path):
+def test_hours_given_for_a_location_or_a_service_at_a_location_are_that_sites_and_phones_the_services(
+        db, tmp_path):
     package = _package(tmp_path)
     (package / "phones.csv").write_text(
         "id,service_id,location_id,number,extension,type\n"
@@ -212,9 +214,10 @@ def test_hours_and_phones_given_for_a_location_or_a_service_at_a_location_are_th
     report = import_path(db, package)
     assert report.inserted == 3
     weekdays, saturday = Hours("MO,TU,WE,TH,FR", "09:00", "17:00"), Hours("SA", "10:00", "14:00")
+    at_loc1 = [replace(saturday, site="loc-1"), replace(weekdays, site="loc-1")]
     svc1, svc2, svc3 = read_records(db, source="directory")
-    assert svc1.hours == [weekdays, saturday] and svc2.hours == [saturday, weekdays]
-    assert svc3.hours == [Hours("SU", "12:00", "16:00"), Hours("MO", "08:00", "09:00")]
+    assert svc1.hours == [weekdays, *at_loc1] and svc2.hours == at_loc1  # loc-1's rules are loc-1's
+    assert svc3.hours == [Hours("SU", "12:00", "16:00", site="loc-2"), Hours("MO", "08:00", "09:00", site="loc-2")]
     assert [[p.number for p in r.phones] for r in (svc1, svc2, svc3)] == [
         ["(573) 882-1234"], ["(573) 882-1234"], ["(617) 555-0100"]]
     with zipfile.ZipFile(_zip(report.rejects_file, tmp_path / "rejects.zip")) as z:
@@ -232,7 +235,7 @@ def test_hours_and_phones_given_for_a_location_or_a_service_at_a_location_are_th
     (tmp_path / "feed.json").write_text(json.dumps([service]))
     assert import_path(db, tmp_path / "feed.json").inserted == 1
     (fed,) = read_records(db, source="feed")
-    assert fed.hours == [Hours("TU", "10:00", "11:00"), Hours("TH", "10:00", "11:00")]
+    assert fed.hours == [Hours("TU", "10:00", "11:00", site="loc-j"), Hours("TH", "10:00", "11:00", site="loc-j")]
 
 
 def test_json_service_with_a_bad_phone_is_reported_at_its_ndjson_line(db, tmp_path):
@@ -292,3 +295,48 @@ def test_round_trip_hsds_to_database_to_hsds_is_identical(db, tmp_path):
     # And importing the export into the source it came from changes nothing.
     again = import_path(db, first, ImportOptions(source="rt-a"))
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_a_service_at_three_sites_is_open_now_where_that_sites_own_hours_say(db, tmp_path):
+    """HSDS hours of one site (under its service at a location, or its location) are that site's;
+    a site without its own keeps the service's. Casper, Wyoming (Mountain time), far from the
+    sample services: a search there sees only this service's three sites."""
+    from datetime import UTC, datetime
+
+    from geo.search import make_filter, nearby_services_json
+    from tests.search_data import CASPER
+
+    def site(n: int, **extra: object) -> dict:
+        return {"id": f"loc-{n}", "name": f"Site {n}", "latitude": CASPER[0] + n * 0.001, "longitude": CASPER[1],
+                "addresses": [{"address_1": f"{n} Elm St", "city": "Casper", "state_province": "WY",
+                               "postal_code": "82601"}], **extra}
+
+    service = {"id": "three-sites", "name": "Pantry", "organization": {"id": "o3", "name": "Org"},
+               "schedules": [{"byday": "SA", "opens_at": "10:00", "closes_at": "14:00"}],  # the service's own
+               "service_at_locations": [
+                   {"id": "sal-1", "schedules": [{"byday": "MO", "opens_at": "09:00", "closes_at": "12:00"}],
+                    "location": site(1)},
+                   {"id": "sal-2", "location": site(2, schedules=[  # the location's: monthly, the 2nd Tuesday
+                       {"freq": "MONTHLY", "byday": "2TU", "opens_at": "09:00", "closes_at": "12:00"}])},
+                   {"id": "sal-3", "location": site(3)}]}
+    (tmp_path / "feed.json").write_text(json.dumps([service]))
+    assert import_path(db, tmp_path / "feed.json").inserted == 1
+
+    def open_sites(*utc: int) -> list[str]:
+        page = json.loads(nearby_services_json(db, lat=CASPER[0], lon=CASPER[1], radius_m=2000,
+                                               filters=make_filter(open_now=True),
+                                               at=datetime(*utc, tzinfo=UTC)))
+        return [item["location"]["address"]["address_1"] for item in page["contents"]]
+
+    assert open_sites(2026, 12, 7, 17, 0) == ["1 Elm St"]  # Monday 10:00 MST
+    assert open_sites(2026, 12, 8, 17, 0) == ["2 Elm St"]  # the 2nd Tuesday, 10:00
+    assert open_sites(2026, 12, 15, 17, 0) == []  # the 3rd Tuesday
+    assert open_sites(2026, 12, 5, 18, 0) == ["3 Elm St"]  # Saturday 11:00: the service's own hours
+    everyone = json.loads(nearby_services_json(db, lat=CASPER[0], lon=CASPER[1], radius_m=2000,
+                                               filters=make_filter(), at=datetime(2026, 12, 7, 17, 0, tzinfo=UTC)))
+    shown = {item["location"]["address"]["address_1"]: ([h["byday"] for h in item["hours"]], item["open_now"])
+             for item in everyone["contents"]}
+    assert shown == {"1 Elm St": (["MO"], True), "2 Elm St": (["2TU"], False), "3 Elm St": (["SA"], False)}
+    # Exported and read again, each site keeps its own hours.
+    (record,) = read_records(db, source="feed")
+    assert sorted((h.site or "", h.byday) for h in record.hours) == [("", "SA"), ("loc-1", "MO"), ("loc-2", "2TU")]

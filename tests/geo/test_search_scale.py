@@ -301,7 +301,7 @@ WITH candidates AS MATERIALIZED (
       AND (%(age)s::numeric IS NULL OR ((sp.minimum_age IS NULL OR sp.minimum_age <= %(age)s)
                                         AND (sp.maximum_age IS NULL OR sp.maximum_age >= %(age)s)))
       AND (NOT %(open_now)s OR sp.open_week @> local_week_second(%(at)s, sp.tz_name)
-           OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s)))
+           OR (sp.open_dated AND schedule_open_at(sp.service_id, sp.id, %(at)s)))
 ), knn AS (
     SELECT ST_Distance(c.geog, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography) AS d
     FROM candidates c
@@ -335,7 +335,7 @@ WITH candidates AS MATERIALIZED (
                                   ELSE 'more than 100 km (county-level)' END,
             'open_now', CASE WHEN sp.open_week IS NULL AND NOT sp.open_dated THEN NULL
                              ELSE coalesce(sp.open_week @> local_week_second(%(at)s, sp.tz_name), false)
-                                  OR (sp.open_dated AND schedule_open_at(sp.service_id, %(at)s)) END)
+                                  OR (sp.open_dated AND schedule_open_at(sp.service_id, sp.id, %(at)s)) END)
         ORDER BY r.d, r.id), '[]'::jsonb) AS items,
         count(*) AS n
     FROM ranked r JOIN service_point sp ON sp.id = r.id

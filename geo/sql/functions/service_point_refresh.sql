@@ -35,6 +35,51 @@ BEGIN
                                      FROM service_at_location x JOIN location l ON l.id = x.location_id
                                      WHERE x.service_id = ANY($1::text[]))))
         ORDER BY c.code, g.kind NULLS LAST, g.code
+    ), sch AS (
+        -- Opening rules by service and by service at a location (sal_id NULL: the service's own).
+        -- A site with rules of its own uses those; every other site, the service's (HSDS hangs
+        -- a schedule off a service, a service at a location or a location).
+        SELECT service_id, service_at_location_id AS sal_id,
+               jsonb_agg(jsonb_build_object('byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
+                                            'tz_name', tz_name, 'freq', freq, 'bymonthday', bymonthday,
+                                            'valid_from', valid_from, 'valid_to', valid_to,
+                                            'description', description)
+                         ORDER BY id) AS list,
+               min(tz_name) AS tz_name,
+               -- Rules open_week cannot hold (they depend on the date): open-now asks schedule_open_at.
+               bool_or(opens_at IS NOT NULL AND (coalesce(freq, 'WEEKLY') <> 'WEEKLY'
+                                                 OR valid_from IS NOT NULL OR valid_to IS NOT NULL)) AS open_dated
+        FROM schedule
+        WHERE service_id IS NOT NULL
+          AND ($1::text[] IS NULL OR service_id = ANY($1::text[]))
+        GROUP BY service_id, service_at_location_id
+    ), wk AS (
+        -- Each all-year weekly opening as [start, end) seconds since Monday 00:00; past midnight wraps round.
+        SELECT span.service_id, span.sal_id, range_agg(r) AS open_week
+        FROM (
+            SELECT sc.service_id, sc.sal_id, sc.opens_s, sc.closes_s, d.idx * 86400 AS day_s,
+                   ((d.idx + 1) % 7) * 86400 AS next_day_s
+            FROM (SELECT service_id, service_at_location_id AS sal_id, byday, extract(epoch FROM opens_at)::int AS opens_s,
+                         CASE WHEN closes_at >= time '23:59' THEN 86400
+                              ELSE extract(epoch FROM closes_at)::int END AS closes_s
+                  FROM schedule
+                  WHERE service_id IS NOT NULL
+                    AND ($1::text[] IS NULL OR service_id = ANY($1::text[]))
+                    AND coalesce(freq, 'WEEKLY') = 'WEEKLY' AND opens_at IS NOT NULL
+                    AND valid_from IS NULL AND valid_to IS NULL
+                    AND closes_at IS NOT NULL AND tz_name IS NOT NULL) sc
+            CROSS JOIN LATERAL (  -- the row's own days, not a table lookup
+                SELECT array_position(ARRAY['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'], upper(trim(day))) - 1 AS idx
+                FROM unnest(string_to_array(sc.byday, ',')) AS day
+            ) d
+            WHERE d.idx IS NOT NULL
+        ) span
+        CROSS JOIN LATERAL unnest(CASE
+            WHEN closes_s > opens_s THEN ARRAY[int4range(day_s + opens_s, day_s + closes_s)]
+            WHEN closes_s > 0 THEN ARRAY[int4range(day_s + opens_s, day_s + 86400),
+                                         int4range(next_day_s, next_day_s + closes_s)]
+            ELSE ARRAY[int4range(day_s + opens_s, day_s + 86400)] END) AS r
+        GROUP BY span.service_id, span.sal_id
     ), rows AS (
         SELECT sal.id, s.id AS service_id, l.id AS location_id, o.id AS organization_id,
                (s.confidential OR l.confidential) AS confidential,
@@ -46,7 +91,11 @@ BEGIN
                cat.codes AS category_codes, cat.terms, st.codes AS stage_codes, lang.codes AS language_codes,
                lang.list AS language_list, cost.options AS cost_codes, cost.list AS cost_list,
                ph.list AS phone_list, ph.list -> 0 ->> 'number' AS first_number,  -- phones are ordered by id
-               sch.list AS schedule_list, sch.tz_name, wk.open_week, sch.open_dated
+               CASE WHEN sch_site.service_id IS NULL THEN sch_all.list ELSE sch_site.list END AS schedule_list,
+               CASE WHEN sch_site.service_id IS NULL THEN sch_all.tz_name ELSE sch_site.tz_name END AS tz_name,
+               CASE WHEN sch_site.service_id IS NULL THEN wk_all.open_week ELSE wk_site.open_week END AS open_week,
+               CASE WHEN sch_site.service_id IS NULL THEN sch_all.open_dated ELSE sch_site.open_dated END
+                   AS open_dated
         FROM service_at_location sal
         JOIN service s ON s.id = sal.service_id
         JOIN organization o ON o.id = s.organization_id
@@ -106,50 +155,10 @@ BEGIN
               AND ($1::text[] IS NULL OR service_id = ANY($1::text[]))
             GROUP BY service_id
         ) ph ON ph.service_id = s.id
-        LEFT JOIN (
-            SELECT service_id,
-                   jsonb_agg(jsonb_build_object('byday', byday, 'opens_at', opens_at, 'closes_at', closes_at,
-                                                'tz_name', tz_name, 'freq', freq, 'bymonthday', bymonthday,
-                                                'valid_from', valid_from, 'valid_to', valid_to,
-                                                'description', description)
-                             ORDER BY id) AS list,
-                   min(tz_name) AS tz_name,
-                   -- Rules open_week cannot hold (they depend on the date): open-now asks schedule_open_at.
-                   bool_or(opens_at IS NOT NULL AND (coalesce(freq, 'WEEKLY') <> 'WEEKLY'
-                                                     OR valid_from IS NOT NULL OR valid_to IS NOT NULL)) AS open_dated
-            FROM schedule
-            WHERE service_id IS NOT NULL
-              AND ($1::text[] IS NULL OR service_id = ANY($1::text[]))
-            GROUP BY service_id
-        ) sch ON sch.service_id = s.id
-        LEFT JOIN (
-            -- Each all-year weekly opening as [start, end) seconds since Monday 00:00; past midnight wraps round.
-            SELECT span.service_id, range_agg(r) AS open_week
-            FROM (
-                SELECT sc.service_id, sc.opens_s, sc.closes_s, d.idx * 86400 AS day_s,
-                       ((d.idx + 1) % 7) * 86400 AS next_day_s
-                FROM (SELECT service_id, byday, extract(epoch FROM opens_at)::int AS opens_s,
-                             CASE WHEN closes_at >= time '23:59' THEN 86400
-                                  ELSE extract(epoch FROM closes_at)::int END AS closes_s
-                      FROM schedule
-                      WHERE service_id IS NOT NULL
-                        AND ($1::text[] IS NULL OR service_id = ANY($1::text[]))
-                        AND coalesce(freq, 'WEEKLY') = 'WEEKLY' AND opens_at IS NOT NULL
-                        AND valid_from IS NULL AND valid_to IS NULL
-                        AND closes_at IS NOT NULL AND tz_name IS NOT NULL) sc
-                CROSS JOIN LATERAL (  -- the row's own days, not a table lookup
-                    SELECT array_position(ARRAY['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'], upper(trim(day))) - 1 AS idx
-                    FROM unnest(string_to_array(sc.byday, ',')) AS day
-                ) d
-                WHERE d.idx IS NOT NULL
-            ) span
-            CROSS JOIN LATERAL unnest(CASE
-                WHEN closes_s > opens_s THEN ARRAY[int4range(day_s + opens_s, day_s + closes_s)]
-                WHEN closes_s > 0 THEN ARRAY[int4range(day_s + opens_s, day_s + 86400),
-                                             int4range(next_day_s, next_day_s + closes_s)]
-                ELSE ARRAY[int4range(day_s + opens_s, day_s + 86400)] END) AS r
-            GROUP BY span.service_id
-        ) wk ON wk.service_id = s.id
+        LEFT JOIN sch sch_site ON sch_site.service_id = s.id AND sch_site.sal_id = sal.id
+        LEFT JOIN sch sch_all ON sch_all.service_id = s.id AND sch_all.sal_id IS NULL
+        LEFT JOIN wk wk_site ON wk_site.service_id = s.id AND wk_site.sal_id = sal.id
+        LEFT JOIN wk wk_all ON wk_all.service_id = s.id AND wk_all.sal_id IS NULL
         WHERE s.retired_at IS NULL AND s.status = 'active' AND sal.retired_at IS NULL
           AND l.retired_at IS NULL AND l.geom IS NOT NULL
           AND ($1::text[] IS NULL OR sal.service_id = ANY($1::text[]))
