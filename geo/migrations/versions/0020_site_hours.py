@@ -24,10 +24,11 @@ down_revision = "0019"
 branch_labels = None
 depends_on = None
 
-UPGRADE = r"""
-DROP FUNCTION schedule_open_at(text, timestamptz);
--- Open at `at` by the rules of this site if it has any, else by the service's own.
-CREATE FUNCTION schedule_open_at(p_service_id text, p_sal_id text, at timestamptz) RETURNS boolean
+def _open_at(arguments: str, site: str) -> str:
+    """CREATE FUNCTION schedule_open_at(arguments): 0009's rules (a rule's days, times, season and
+    time zone, an opening past midnight counted on the day before), for the schedules `site` keeps."""
+    return f"""
+CREATE FUNCTION schedule_open_at({arguments}) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT EXISTS (
         SELECT 1
@@ -35,9 +36,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         CROSS JOIN LATERAL (SELECT at AT TIME ZONE sc.tz_name AS t) lt
         CROSS JOIN LATERAL (VALUES (lt.t::date, false), ((lt.t - interval '1 day')::date, true)) AS d(day, overnight)
         WHERE sc.service_id = p_service_id
-          AND sc.service_at_location_id IS NOT DISTINCT FROM
-              (SELECT p_sal_id WHERE EXISTS (SELECT 1 FROM schedule o WHERE o.service_id = p_service_id
-                                                                      AND o.service_at_location_id = p_sal_id))
+          AND {site}
           AND sc.opens_at IS NOT NULL AND sc.closes_at IS NOT NULL AND sc.tz_name IS NOT NULL
           AND (sc.valid_from IS NULL OR d.day >= sc.valid_from)
           AND (sc.valid_to IS NULL OR d.day <= sc.valid_to)
@@ -49,34 +48,21 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                         AND lt.t::time < sc.closes_at END
     )
 $$;
-"""
+"""  # noqa: S608 - the migration's own text, no input
 
+
+# Open at `at` by the rules of this site if it has any, else by the service's own.
+UPGRADE = _open_at(
+    "p_service_id text, p_sal_id text, at timestamptz",
+    """sc.service_at_location_id IS NOT DISTINCT FROM
+              (SELECT p_sal_id WHERE EXISTS (SELECT 1 FROM schedule o WHERE o.service_id = p_service_id
+                                                                      AND o.service_at_location_id = p_sal_id))""")
 # The function as 0009 made it (every schedule of the service), for the search SQL of older code.
-DOWNGRADE = r"""
-DROP FUNCTION IF EXISTS schedule_open_at(text, text, timestamptz);
-CREATE FUNCTION schedule_open_at(p_service_id text, at timestamptz) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT EXISTS (
-        SELECT 1
-        FROM schedule sc
-        CROSS JOIN LATERAL (SELECT at AT TIME ZONE sc.tz_name AS t) lt
-        CROSS JOIN LATERAL (VALUES (lt.t::date, false), ((lt.t - interval '1 day')::date, true)) AS d(day, overnight)
-        WHERE sc.service_id = p_service_id
-          AND sc.opens_at IS NOT NULL AND sc.closes_at IS NOT NULL AND sc.tz_name IS NOT NULL
-          AND (sc.valid_from IS NULL OR d.day >= sc.valid_from)
-          AND (sc.valid_to IS NULL OR d.day <= sc.valid_to)
-          AND schedule_on_day(sc.freq, sc.byday, sc.bymonthday, d.day)
-          AND CASE WHEN NOT d.overnight
-                   THEN lt.t::time >= sc.opens_at
-                        AND (sc.closes_at >= time '23:59' OR sc.closes_at <= sc.opens_at OR lt.t::time < sc.closes_at)
-                   ELSE sc.closes_at < time '23:59' AND sc.closes_at <= sc.opens_at
-                        AND lt.t::time < sc.closes_at END
-    )
-$$;
-"""
+DOWNGRADE = _open_at("p_service_id text, at timestamptz", "true")
 
 
 def upgrade() -> None:
+    op.execute("DROP FUNCTION schedule_open_at(text, timestamptz)")
     op.execute(UPGRADE)
     install_functions(op.get_bind().connection.driver_connection)  # type: ignore[union-attr]
     op.execute("SELECT directory_copies_refresh(NULL)")
@@ -84,4 +70,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # The search SQL of the matching code calls the two-argument function again.
+    op.execute("DROP FUNCTION IF EXISTS schedule_open_at(text, text, timestamptz)")
     op.execute(DOWNGRADE)
