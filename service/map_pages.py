@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from geo.deserts.results import NO_RESULTS_NOTE, desert_results_exist
 from geo.errors import BadRequest
+from geo.near import MAX_NEAR_LENGTH
 from geo.regions import court_kind_for_state
 from geo.scope import RegionRef, map_choices, scope_choices, scope_info
 from geo.states import state_abbr, state_fips
@@ -90,14 +91,13 @@ def _what_if_panel(scope: RegionRef, place: str, category: str, category_name: s
         f'<details class="atlas-whatif" {data}><summary>What if another {html.escape(kind)} service '
         "opened?</summary>"
         '<form class="whatif-add" novalidate>'
-        '<label>Town, ZIP or lat,lon <input name="near" maxlength="200" autocomplete="off" '
+        f'<label>Town, ZIP or lat,lon <input name="near" maxlength="{MAX_NEAR_LENGTH}" autocomplete="off" '
         'aria-describedby="whatif-help"></label> <button type="submit">Add</button> '
         '<button type="button" class="whatif-pick" aria-pressed="false">Pick on the map</button></form>'
         f'<p id="whatif-help" class="hint">People within reach are counted from the newest desert results for '
         f"{html.escape(place)}. Nothing is saved.</p>"
         '<form class="whereto-ask"><label for="whereto-k">Or suggest the best sites: how many</label> '
-        '<select id="whereto-k" name="k">' + "".join(f'<option{" selected" if k == 2 else ""}>{k}</option>'
-                                                     for k in range(1, 6)) + '</select> '
+        f'<select id="whereto-k" name="k">{_options([(str(k), str(k)) for k in range(1, 6)], "2")}</select> '
         '<button type="submit">Suggest</button></form>'
         '<div class="whereto-answer" role="status" aria-live="polite"></div>'
         '<ol class="whatif-sites" aria-label="Imagined services"></ol>'

@@ -11,7 +11,6 @@ The service ends where it was; the runs are updated twice. Run it on the demo da
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 
@@ -19,19 +18,9 @@ from geo.db import connect
 from geo.deserts import tile_cache
 from geo.deserts.incremental import refresh_runs
 from geo.settings import Settings
-from geo.tiles import render_tile
+from geo.tiles import render_tile, tiles_meeting
 
 MISSOURI = (-95.8, 35.9, -89.1, 40.7)
-
-
-def tiles(z: int, bbox: tuple[float, float, float, float] = MISSOURI) -> list[tuple[int, int, int]]:
-    n = 2**z
-
-    def xy(lon: float, lat: float) -> tuple[int, int]:
-        return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-
-    (x0, y1), (x1, y0) = xy(bbox[0], bbox[1]), xy(bbox[2], bbox[3])
-    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
 def main() -> None:
@@ -41,7 +30,7 @@ def main() -> None:
     def draw_all() -> tuple[int, int, float, int]:
         before = dict(tile_cache.stats)
         started = time.perf_counter()
-        size = sum(len(render_tile(conn, "deserts", *t, category=category, for_map=True)) for t in tiles(8))
+        size = sum(len(render_tile(conn, "deserts", *t, category=category, for_map=True)) for t in tiles_meeting(MISSOURI, 8))
         return (tile_cache.stats["hits"] - before["hits"], tile_cache.stats["misses"] - before["misses"],
                 round(time.perf_counter() - started, 3), size)
 

@@ -110,20 +110,21 @@ def write_records(conn: Connection, source: str, run_id: int, records: list[Reco
                          r.description, r.url, r.email, r.capacity, r.confidential, r.status,
                          r.minimum_age, r.maximum_age, r.assured_date, r.assurer_email))
         tz = None
+        sal_of: dict[str, str] = {}  # each place's service at a location, by the place's source id
         for p in r.places:
             if p.has_point:
                 located.append(len(locations))
             loc = record_id(source, "location", p.source_id)
             tz = tz or p.tz_name or zip_timezone(p.postal_code)
-            locations.append((loc, sid, p.source_id, record_id(source, "sal", f"{r.source_id}\x1f{p.source_id}"),
+            sal_of[p.source_id] = record_id(source, "sal", f"{r.source_id}\x1f{p.source_id}")
+            locations.append((loc, sid, p.source_id, sal_of[p.source_id],
                               p.name, p.latitude, p.longitude, p.precision, p.geocode_source, p.confidential,
                               record_id(source, "address", p.source_id), p.address_1, p.city, p.state,
                               p.postal_code, None))
         for i, ph in enumerate(r.phones):
             phones.append((child_id(sid, "phone", i), sid, ph.number, ph.extension, ph.type))
-        sites = {p.source_id for p in r.places}
         for i, h in enumerate(r.hours):  # hours for one location hang off that service at a location
-            sal = record_id(source, "sal", f"{r.source_id}\x1f{h.site}") if h.site in sites else None
+            sal = sal_of.get(h.site) if h.site else None
             schedules.append((child_id(sid, "schedule", i), sid, sal, h.freq, h.byday, h.bymonthday, h.opens_at,
                               h.closes_at, tz, h.valid_from, h.valid_to, h.description))
         for i, lang in enumerate(r.languages):  # ISO 639 codes (a restored row may hold a name only)

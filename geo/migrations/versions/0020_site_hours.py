@@ -24,6 +24,7 @@ down_revision = "0019"
 branch_labels = None
 depends_on = None
 
+
 def _open_at(arguments: str, site: str) -> str:
     """CREATE FUNCTION schedule_open_at(arguments): 0009's rules (a rule's days, times, season and
     time zone, an opening past midnight counted on the day before), for the schedules `site` keeps."""
